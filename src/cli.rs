@@ -1,0 +1,160 @@
+//! The `centric` command line. Every command opens the database the same way (the
+//! embedded cluster unless DATABASE_URL is set) and stops a cluster it started.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::io::BufRead;
+
+use crate::config::{DatabaseSettings, ServerSettings};
+use crate::db::{Database, demo};
+use crate::repo::audit::Actor;
+use crate::services::accounts::{self, NewUserRequest};
+use crate::startup::{Application, shutdown_signal};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "centric",
+    version,
+    about = "Centric: run an organisation's customer-centricity programme across every department.",
+    long_about = "Centric: run an organisation's customer-centricity programme across every department.\n\n\
+        Without DATABASE_URL, Centric runs its own PostgreSQL cluster in CENTRIC_DATA_DIR \
+        (initialised on first start, stopped when Centric stops). Settings come from flags, \
+        the environment and a .env file; see .env.example."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the web application (the default command).
+    Serve(ServeArgs),
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Load the demo organisation (24 months of data) into an empty database.
+    Demo,
+    /// Manage the people who log in.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens for other systems.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub server: ServerSettings,
+
+    /// Load the demo organisation first if the database is empty.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user; the password is read from the first line of standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["cx-lead", "department-head", "executive"])]
+        role: String,
+        /// The department a department head acts for (its slug).
+        #[arg(long)]
+        department: Option<String>,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create an API token and print it, alone, on standard output. It is shown only once.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["ingest", "read", "admin"])]
+        scope: String,
+    },
+}
+
+/// Runs a command; the cluster is stopped (if this process started it) whatever happens.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let command = cli.command.unwrap_or_else(|| {
+        Command::Serve(ServeArgs {
+            server: ServerSettings::default(),
+            demo: false,
+        })
+    });
+    let database = Database::open(&cli.database).await?;
+    let result = match database.migrate().await {
+        Ok(()) => execute(command, &database).await,
+        Err(error) => Err(error.into()),
+    };
+    database.close().await?;
+    result
+}
+
+async fn execute(command: Command, database: &Database) -> anyhow::Result<()> {
+    let pool = &database.pool;
+    match command {
+        Command::Serve(args) => {
+            if args.demo && demo::is_empty(pool).await? {
+                // Ctrl-C during the load abandons it: the load is one transaction.
+                tokio::select! {
+                    loaded = demo::load(pool, true) => { loaded?; }
+                    () = shutdown_signal() => return Ok(()),
+                }
+            }
+            let application = Application::build(args.server, pool.clone())
+                .await
+                .context("cannot listen on CENTRIC_ADDR")?;
+            tracing::info!("Centric is serving on http://{}", application.address());
+            application.run_until(shutdown_signal()).await;
+        }
+        Command::Migrate => tracing::info!("the database is up to date"),
+        Command::Demo => {
+            demo::load(pool, true).await?;
+        }
+        Command::User(UserCommand::Create {
+            email,
+            name,
+            role,
+            department,
+            password_stdin: _,
+        }) => {
+            let password = read_password_line()?;
+            let request = NewUserRequest {
+                email,
+                name,
+                role,
+                department,
+                password,
+            };
+            let id = accounts::create_user(pool, request, &Actor::Cli).await?;
+            tracing::info!(%id, "user created");
+        }
+        Command::Token(TokenCommand::Create { name, scope }) => {
+            let issued = accounts::create_token(pool, &name, &scope, &Actor::Cli).await?;
+            // Alone on stdout, so scripts can capture it; everything else goes to stderr.
+            println!("{}", issued.token);
+        }
+    }
+    Ok(())
+}
+
+fn read_password_line() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}

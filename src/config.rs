@@ -1,0 +1,98 @@
+//! Settings, read from command-line flags, then the environment, then `.env`
+//! (every variable is listed with its default in `.env.example`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where the data lives: an external server (`DATABASE_URL`) or the embedded cluster.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DatabaseSettings {
+    /// Use this PostgreSQL server instead of the embedded cluster.
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Directory of the embedded cluster (created and initialised on first start).
+    #[arg(
+        long,
+        global = true,
+        env = "CENTRIC_DATA_DIR",
+        default_value = "./.centric"
+    )]
+    pub data_dir: PathBuf,
+
+    /// Directory holding initdb and pg_ctl (default: PATH, then the newest /usr/lib/postgresql/*/bin).
+    #[arg(long, global = true, env = "CENTRIC_PG_BIN")]
+    pub pg_bin: Option<PathBuf>,
+
+    /// Unprivileged system user that runs the embedded cluster when Centric runs as root.
+    #[arg(
+        long,
+        global = true,
+        env = "CENTRIC_PG_USER",
+        default_value = "postgres"
+    )]
+    pub pg_user: String,
+
+    /// Connections in the pool; one to two per core is the sweet spot (see PERFORMANCE.md).
+    #[arg(long, global = true, env = "CENTRIC_DB_POOL_SIZE", default_value_t = 4)]
+    pub pool_size: u32,
+}
+
+impl DatabaseSettings {
+    /// `DATABASE_URL`, treating an empty value (as in a copied `.env.example`) as unset.
+    pub fn external_url(&self) -> Option<&str> {
+        self.database_url
+            .as_deref()
+            .filter(|url| !url.trim().is_empty())
+    }
+}
+
+/// How the HTTP server listens and drains.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServerSettings {
+    /// Address to listen on.
+    #[arg(long, env = "CENTRIC_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// Directory served under /static.
+    #[arg(long, env = "CENTRIC_STATIC_DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/static"))]
+    pub static_dir: PathBuf,
+
+    /// Seconds a request may take before it is answered with 503.
+    #[arg(long, env = "CENTRIC_REQUEST_TIMEOUT", default_value_t = 10)]
+    pub request_timeout_secs: u64,
+
+    /// Seconds a client may take to send its request headers.
+    #[arg(long, env = "CENTRIC_HEADER_READ_TIMEOUT", default_value_t = 10)]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds in-flight requests get to finish after SIGINT/SIGTERM.
+    #[arg(long, env = "CENTRIC_SHUTDOWN_TIMEOUT", default_value_t = 20)]
+    pub shutdown_timeout_secs: u64,
+}
+
+impl ServerSettings {
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_read_timeout_secs)
+    }
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs(self.shutdown_timeout_secs)
+    }
+}
+
+impl Default for ServerSettings {
+    /// The defaults of the flags above, for tests and embedding.
+    fn default() -> Self {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            server: ServerSettings,
+        }
+        Only::parse_from(["centric"]).server
+    }
+}

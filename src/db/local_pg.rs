@@ -1,0 +1,622 @@
+//! The embedded PostgreSQL cluster: found, initialised, started, shared and stopped by
+//! Centric itself when no `DATABASE_URL` is given.
+//!
+//! Layout of the data directory (default `./.centric`):
+//! `pgdata/` the cluster, `postgres.log` its log, `launcher.lock` the lock that makes
+//! "is it running? if not, start it" one atomic step across Centric processes. The
+//! socket lives in the data directory too, or in a short directory of its own when the
+//! path would exceed the ~100-byte limit of Unix socket paths. There is no TCP listener.
+
+use nix::unistd::{Gid, Uid, User};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection};
+use std::fs::{self, File};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+use tokio::process::Command;
+
+/// The database superuser initdb creates; local connections are trusted (see `initdb`).
+pub const SUPERUSER: &str = "centric";
+const PORT: u16 = 5432;
+/// Unix socket paths are limited to 107 bytes on Linux; keep a margin.
+const MAX_SOCKET_PATH: usize = 100;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error(
+        "no PostgreSQL server binaries found (looked in CENTRIC_PG_BIN, PATH and /usr/lib/postgresql/*/bin): \
+         install the PostgreSQL server (e.g. `apt-get install postgresql`) or set DATABASE_URL to use an existing server"
+    )]
+    BinariesNotFound,
+    #[error("CENTRIC_PG_BIN={0} does not contain initdb and pg_ctl")]
+    BadBinDir(PathBuf),
+    #[error(
+        "Centric runs as root, so PostgreSQL must run as an unprivileged user, but user '{0}' does not exist: \
+         create it or set CENTRIC_PG_USER to an existing one"
+    )]
+    UnknownUser(String),
+    #[error(
+        "PostgreSQL runs as user '{user}', which cannot reach {path}: every parent directory of the data directory \
+         needs the execute bit for that user (e.g. `chmod o+x {path}`), or set CENTRIC_DATA_DIR to a directory it can reach"
+    )]
+    Unreachable { user: String, path: PathBuf },
+    #[error(
+        "{path} exists but is not a PostgreSQL cluster; move it away or set CENTRIC_DATA_DIR elsewhere"
+    )]
+    NotACluster { path: PathBuf },
+    #[error(
+        "the data directory path {0} contains a quote, which PostgreSQL's command line cannot carry"
+    )]
+    QuoteInPath(PathBuf),
+    #[error("{command} failed: {detail}")]
+    CommandFailed { command: String, detail: String },
+    #[error("the embedded cluster did not accept connections: {0}")]
+    NotAnswering(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn io_error(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> LaunchError {
+    let context = context.into();
+    move |source| LaunchError::Io { context, source }
+}
+
+/// How to run the embedded cluster.
+#[derive(Debug, Clone)]
+pub struct ClusterConfig {
+    pub data_dir: PathBuf,
+    /// Directory with initdb/pg_ctl, if given explicitly (`CENTRIC_PG_BIN`).
+    pub bin_dir: Option<PathBuf>,
+    /// The system user PostgreSQL runs as when Centric runs as root.
+    pub run_as: String,
+    /// Throwaway clusters (tests, benchmarks) skip fsync: much faster, never safe for real data.
+    pub ephemeral: bool,
+}
+
+/// The server binaries this cluster is run with.
+#[derive(Debug, Clone)]
+pub struct PgBinaries {
+    pub dir: PathBuf,
+}
+
+impl PgBinaries {
+    /// `explicit` (CENTRIC_PG_BIN) first, then `PATH`, then the newest `/usr/lib/postgresql/*/bin`.
+    pub fn locate(
+        explicit: Option<&Path>,
+        path_var: Option<&str>,
+        lib_root: &Path,
+    ) -> Result<Self, LaunchError> {
+        let has_binaries =
+            |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
+        if let Some(dir) = explicit {
+            return if has_binaries(dir) {
+                Ok(Self {
+                    dir: dir.to_owned(),
+                })
+            } else {
+                Err(LaunchError::BadBinDir(dir.to_owned()))
+            };
+        }
+        if let Some(dir) = path_var
+            .into_iter()
+            .flat_map(|p| p.split(':'))
+            .map(Path::new)
+            .find(|d| has_binaries(d))
+        {
+            return Ok(Self {
+                dir: dir.to_owned(),
+            });
+        }
+        let mut versions: Vec<(Vec<u32>, PathBuf)> = fs::read_dir(lib_root)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry.file_name().into_string().ok()?;
+                let version = name
+                    .split('.')
+                    .map(str::parse)
+                    .collect::<Result<Vec<u32>, _>>()
+                    .ok()?;
+                let bin = entry.path().join("bin");
+                has_binaries(&bin).then_some((version, bin))
+            })
+            .collect();
+        versions.sort();
+        versions
+            .pop()
+            .map(|(_, dir)| Self { dir })
+            .ok_or(LaunchError::BinariesNotFound)
+    }
+
+    fn tool(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
+
+/// The system user the server processes run as (None: as ourselves).
+#[derive(Debug, Clone)]
+struct RunAs {
+    name: String,
+    uid: Uid,
+    gid: Gid,
+}
+
+/// A running embedded cluster; `stop` stops it only if this process started it.
+#[derive(Debug)]
+pub struct LocalCluster {
+    data_dir: PathBuf,
+    pgdata: PathBuf,
+    socket_dir: PathBuf,
+    binaries: PgBinaries,
+    run_as: Option<RunAs>,
+    ephemeral: bool,
+    started_here: bool,
+}
+
+impl LocalCluster {
+    /// Initialises the cluster on first use, then starts it — or attaches to the one
+    /// another Centric process already runs on this data directory.
+    pub async fn start_or_attach(config: &ClusterConfig) -> Result<Self, LaunchError> {
+        let path_var = std::env::var("PATH").ok();
+        let binaries = PgBinaries::locate(
+            config.bin_dir.as_deref(),
+            path_var.as_deref(),
+            Path::new("/usr/lib/postgresql"),
+        )?;
+        let run_as = if Uid::effective().is_root() {
+            let user = User::from_name(&config.run_as)
+                .ok()
+                .flatten()
+                .ok_or_else(|| LaunchError::UnknownUser(config.run_as.clone()))?;
+            Some(RunAs {
+                name: user.name,
+                uid: user.uid,
+                gid: user.gid,
+            })
+        } else {
+            None
+        };
+
+        fs::create_dir_all(&config.data_dir).map_err(io_error(format!(
+            "cannot create the data directory {}",
+            config.data_dir.display()
+        )))?;
+        let data_dir = fs::canonicalize(&config.data_dir).map_err(io_error(format!(
+            "cannot resolve {}",
+            config.data_dir.display()
+        )))?;
+        if data_dir.to_string_lossy().contains(['\'', '"']) {
+            return Err(LaunchError::QuoteInPath(data_dir));
+        }
+        if let Some(user) = &run_as {
+            check_reachable(&data_dir, user)?;
+        }
+        let socket_dir = socket_dir_for(&data_dir);
+        let mut cluster = Self {
+            pgdata: data_dir.join("pgdata"),
+            data_dir,
+            socket_dir,
+            binaries,
+            run_as,
+            ephemeral: config.ephemeral,
+            started_here: false,
+        };
+        cluster.prepare_directories()?;
+
+        let lock = cluster.lock().await?;
+        let result = cluster.start_unless_running().await;
+        drop(lock);
+        result?;
+        cluster.wait_until_answering().await?;
+        Ok(cluster)
+    }
+
+    /// Connection options for `database` over the cluster's socket.
+    pub fn connect_options(&self, database: &str) -> PgConnectOptions {
+        PgConnectOptions::new()
+            .socket(&self.socket_dir)
+            .port(PORT)
+            .username(SUPERUSER)
+            .database(database)
+    }
+
+    /// A `DATABASE_URL` for `database`, for other processes (e.g. the CLI in tests).
+    pub fn database_url(&self, database: &str) -> String {
+        format!(
+            "postgres://{SUPERUSER}@localhost:{PORT}/{database}?host={}",
+            self.socket_dir.display()
+        )
+    }
+
+    pub fn started_here(&self) -> bool {
+        self.started_here
+    }
+
+    pub fn pgdata(&self) -> &Path {
+        &self.pgdata
+    }
+
+    pub fn binaries(&self) -> &PgBinaries {
+        &self.binaries
+    }
+
+    /// The postmaster's pid, from its lock file.
+    pub fn postmaster_pid(&self) -> Option<i32> {
+        read_pid(&self.pgdata.join("postmaster.pid"))
+    }
+
+    /// Creates `name` unless it exists.
+    pub async fn ensure_database(&self, name: &str) -> Result<(), LaunchError> {
+        let failed = |e: sqlx::Error| LaunchError::NotAnswering(e.to_string());
+        let mut conn = self
+            .connect_options("postgres")
+            .connect()
+            .await
+            .map_err(failed)?;
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                .bind(name)
+                .fetch_one(&mut conn)
+                .await
+                .map_err(failed)?;
+        if !exists {
+            // Identifiers cannot be bound; quote_ident builds the statement inside the server.
+            let statement: String =
+                sqlx::query_scalar("SELECT 'CREATE DATABASE ' || quote_ident($1)")
+                    .bind(name)
+                    .fetch_one(&mut conn)
+                    .await
+                    .map_err(failed)?;
+            if let Err(error) = sqlx::raw_sql(&statement).execute(&mut conn).await {
+                // Another process may have created it between the check and here.
+                let duplicate = error
+                    .as_database_error()
+                    .and_then(|e| e.code())
+                    .is_some_and(|c| c == "42P04");
+                if !duplicate {
+                    return Err(failed(error));
+                }
+            }
+        }
+        conn.close().await.map_err(failed)
+    }
+
+    /// Stops the cluster if this process started it; otherwise leaves it to its owner.
+    pub async fn stop(self) -> Result<(), LaunchError> {
+        if !self.started_here {
+            return Ok(());
+        }
+        let lock = self.lock().await?;
+        let pgdata = self.pgdata.display().to_string();
+        let result = self
+            .run_tool(
+                "pg_ctl",
+                &["stop", "-D", &pgdata, "-m", "fast", "-w", "-t", "60"],
+            )
+            .await;
+        let _ = fs::remove_file(self.owner_file());
+        drop(lock);
+        result.map(|_| tracing::info!("embedded PostgreSQL stopped"))
+    }
+
+    fn prepare_directories(&self) -> Result<(), LaunchError> {
+        let private = fs::Permissions::from_mode(0o700);
+        fs::set_permissions(&self.data_dir, private.clone()).map_err(io_error(format!(
+            "cannot set permissions on {}",
+            self.data_dir.display()
+        )))?;
+        if self.socket_dir != self.data_dir {
+            fs::create_dir_all(&self.socket_dir).map_err(io_error(format!(
+                "cannot create {}",
+                self.socket_dir.display()
+            )))?;
+            fs::set_permissions(&self.socket_dir, private).map_err(io_error(format!(
+                "cannot set permissions on {}",
+                self.socket_dir.display()
+            )))?;
+        }
+        if let Some(user) = &self.run_as {
+            for dir in [&self.data_dir, &self.socket_dir] {
+                nix::unistd::chown(dir.as_path(), Some(user.uid), Some(user.gid)).map_err(|e| {
+                    io_error(format!(
+                        "cannot hand {} to user '{}'",
+                        dir.display(),
+                        user.name
+                    ))(e.into())
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Serialises start/stop decisions between Centric processes on this data directory.
+    async fn lock(&self) -> Result<File, LaunchError> {
+        let path = self.data_dir.join("launcher.lock");
+        tokio::task::spawn_blocking(move || {
+            let file = File::options()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+                .map_err(io_error(format!("cannot open {}", path.display())))?;
+            file.lock()
+                .map_err(io_error(format!("cannot lock {}", path.display())))?;
+            Ok(file)
+        })
+        .await
+        .expect("the lock task does not panic")
+    }
+
+    async fn start_unless_running(&mut self) -> Result<(), LaunchError> {
+        if !self.pgdata.join("PG_VERSION").is_file() {
+            self.initdb().await?;
+        }
+        let pid_file = self.pgdata.join("postmaster.pid");
+        if let Some(pid) = read_pid(&pid_file) {
+            if is_postgres_process(pid) {
+                // Its starter may have died without stopping it (kill -9, power cut of the
+                // app only): then this process adopts it and stops it when done.
+                let owner = read_pid(&self.owner_file());
+                if owner.is_some_and(is_alive) {
+                    tracing::info!(pid, "attaching to the embedded PostgreSQL already running");
+                } else {
+                    tracing::info!(
+                        pid,
+                        "adopting the embedded PostgreSQL left running by a Centric process that ended"
+                    );
+                    self.claim_ownership()?;
+                }
+                return Ok(());
+            }
+            // Left by a crash: the pid is gone or now belongs to an unrelated process,
+            // which would make PostgreSQL refuse to start. The lock rules out a live owner.
+            tracing::warn!(pid, "removing a stale postmaster.pid left by a crash");
+            fs::remove_file(&pid_file)
+                .map_err(io_error("cannot remove the stale postmaster.pid"))?;
+        }
+        self.remove_stale_socket_lock();
+
+        let options = self.server_options();
+        let pgdata = self.pgdata.display().to_string();
+        let log = self.data_dir.join("postgres.log").display().to_string();
+        tracing::info!(data = %pgdata, "starting the embedded PostgreSQL");
+        self.run_tool(
+            "pg_ctl",
+            &[
+                "start", "-D", &pgdata, "-l", &log, "-w", "-t", "60", "-o", &options,
+            ],
+        )
+        .await
+        .map_err(|e| self.with_log_tail(e))?;
+        self.claim_ownership()
+    }
+
+    /// `owner.pid` names the Centric process that will stop the cluster.
+    fn owner_file(&self) -> PathBuf {
+        self.data_dir.join("owner.pid")
+    }
+
+    fn claim_ownership(&mut self) -> Result<(), LaunchError> {
+        fs::write(self.owner_file(), format!("{}\n", std::process::id()))
+            .map_err(io_error("cannot write owner.pid"))?;
+        self.started_here = true;
+        Ok(())
+    }
+
+    async fn initdb(&self) -> Result<(), LaunchError> {
+        if self.pgdata.exists()
+            && fs::read_dir(&self.pgdata)
+                .map(|mut d| d.next().is_some())
+                .unwrap_or(true)
+        {
+            return Err(LaunchError::NotACluster {
+                path: self.pgdata.clone(),
+            });
+        }
+        tracing::info!(data = %self.pgdata.display(), "initialising the embedded PostgreSQL cluster");
+        let pgdata = self.pgdata.display().to_string();
+        let mut args = vec![
+            "-D",
+            &pgdata,
+            "-U",
+            SUPERUSER,
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            // Only local socket connections exist, and the socket directory is 0700.
+            "--auth-local=trust",
+            "--auth-host=reject",
+        ];
+        if self.ephemeral {
+            args.push("--no-sync");
+        }
+        self.run_tool("initdb", &args).await?;
+        // Settings that suit Centric whatever the command line (see PERFORMANCE.md).
+        let tuning = "\n# Added by Centric\nmax_connections = 50\njit = off\nunix_socket_permissions = 0700\n";
+        let conf = self.pgdata.join("postgresql.conf");
+        let mut text =
+            fs::read_to_string(&conf).map_err(io_error("cannot read postgresql.conf"))?;
+        text.push_str(tuning);
+        fs::write(&conf, text).map_err(io_error("cannot write postgresql.conf"))
+    }
+
+    /// Options for each start: where the socket goes (it may differ from where it went
+    /// last time if the data directory moved) and, for throwaway clusters, no fsync.
+    fn server_options(&self) -> String {
+        let mut options = format!(
+            "-c listen_addresses='' -c unix_socket_directories='{}'",
+            self.socket_dir.display()
+        );
+        if self.ephemeral {
+            options.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+        }
+        options
+    }
+
+    fn remove_stale_socket_lock(&self) {
+        let lock = self.socket_dir.join(format!(".s.PGSQL.{PORT}.lock"));
+        if read_pid(&lock).is_some_and(|pid| !is_postgres_process(pid)) {
+            tracing::warn!("removing a stale socket lock file left by a crash");
+            let _ = fs::remove_file(&lock);
+            let _ = fs::remove_file(self.socket_dir.join(format!(".s.PGSQL.{PORT}")));
+        }
+    }
+
+    async fn wait_until_answering(&self) -> Result<(), LaunchError> {
+        let mut last_error = String::new();
+        for _ in 0..120 {
+            match self.connect_options("postgres").connect().await {
+                Ok(conn) => {
+                    let _ = conn.close().await;
+                    return Ok(());
+                }
+                Err(error) => last_error = error.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        Err(LaunchError::NotAnswering(last_error))
+    }
+
+    async fn run_tool(&self, tool: &str, args: &[&str]) -> Result<Output, LaunchError> {
+        let mut command = Command::new(self.binaries.tool(tool));
+        command
+            .args(args)
+            .current_dir(&self.data_dir)
+            .env("LC_ALL", "C.UTF-8")
+            .kill_on_drop(false);
+        if let Some(user) = &self.run_as {
+            command
+                .uid(user.uid.as_raw())
+                .gid(user.gid.as_raw())
+                .env("HOME", &self.data_dir)
+                .env("USER", &user.name);
+        }
+        let rendered = format!("{tool} {}", args.first().copied().unwrap_or_default());
+        let output = command
+            .output()
+            .await
+            .map_err(io_error(format!("cannot run {tool}")))?;
+        if output.status.success() {
+            Ok(output)
+        } else {
+            let detail = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+            Err(LaunchError::CommandFailed {
+                command: rendered,
+                detail: one_line(&detail),
+            })
+        }
+    }
+
+    /// Adds the end of postgres.log to a failed start, where the real reason is.
+    fn with_log_tail(&self, error: LaunchError) -> LaunchError {
+        match error {
+            LaunchError::CommandFailed { command, detail } => {
+                let log =
+                    fs::read_to_string(self.data_dir.join("postgres.log")).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(3).collect();
+                let tail: Vec<&str> = tail.into_iter().rev().collect();
+                LaunchError::CommandFailed {
+                    command,
+                    detail: one_line(&format!("{detail} {}", tail.join(" "))),
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The socket goes into the data directory unless that path is too long for a socket.
+fn socket_dir_for(data_dir: &Path) -> PathBuf {
+    let socket_path_len = data_dir.as_os_str().len() + format!("/.s.PGSQL.{PORT}").len();
+    if socket_path_len <= MAX_SOCKET_PATH {
+        return data_dir.to_owned();
+    }
+    // Short and stable: the same data directory always gets the same socket directory,
+    // so a second Centric process finds the running cluster.
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(data_dir.as_os_str().as_encoded_bytes());
+    std::env::temp_dir().join(format!("centric-{}", &hex::encode(digest)[..12]))
+}
+
+/// Every ancestor of `dir` must let `user` through (the execute bit), or PostgreSQL
+/// fails later with a far less helpful message.
+fn check_reachable(dir: &Path, user: &RunAs) -> Result<(), LaunchError> {
+    for ancestor in dir.ancestors().skip(1) {
+        let meta = fs::metadata(ancestor)
+            .map_err(io_error(format!("cannot inspect {}", ancestor.display())))?;
+        let mode = meta.mode();
+        let allowed = if meta.uid() == user.uid.as_raw() {
+            mode & 0o100 != 0
+        } else if meta.gid() == user.gid.as_raw() {
+            mode & 0o010 != 0
+        } else {
+            mode & 0o001 != 0
+        };
+        if !allowed {
+            return Err(LaunchError::Unreachable {
+                user: user.name.clone(),
+                path: ancestor.to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The pid on the first line of a PostgreSQL lock file.
+fn read_pid(path: &Path) -> Option<i32> {
+    fs::read_to_string(path)
+        .ok()?
+        .lines()
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+fn is_alive(pid: i32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Is `pid` alive and a PostgreSQL server process (not a recycled pid)?
+fn is_postgres_process(pid: i32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim() == "postgres")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_data_directories_get_a_short_socket_directory() {
+        let short = Path::new("/srv/centric");
+        assert_eq!(socket_dir_for(short), short);
+        let long = PathBuf::from(format!("/srv/{}", "nested/".repeat(20)));
+        let socket_dir = socket_dir_for(&long);
+        assert_ne!(socket_dir, long);
+        assert!(socket_dir.as_os_str().len() < 60);
+        assert_eq!(socket_dir, socket_dir_for(&long), "stable across processes");
+    }
+
+    #[test]
+    fn missing_binaries_give_the_install_hint() {
+        let empty = std::env::temp_dir().join("centric-no-such-pg");
+        let error = PgBinaries::locate(None, Some("/nonexistent"), &empty).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("install the PostgreSQL server"),
+            "{message}"
+        );
+        assert!(message.contains("DATABASE_URL"), "{message}");
+    }
+}

@@ -1,0 +1,34 @@
+//! What kind of department: front line (meets customers) or support (serves those who do).
+
+use super::Invalid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DepartmentKind {
+    FrontLine,
+    Support,
+}
+
+impl DepartmentKind {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        match raw {
+            "front-line" => Ok(Self::FrontLine),
+            "support" => Ok(Self::Support),
+            _ => Err(Invalid::new("choose front-line or support")),
+        }
+    }
+
+    /// The value stored in `departments.kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FrontLine => "front-line",
+            Self::Support => "support",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::FrontLine => "Front line",
+            Self::Support => "Support",
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! Validated value types: parsed once at the edge, trusted everywhere after. No IO here.
+
+mod account;
+mod department;
+mod score;
+mod slug;
+mod theme;
+
+pub use account::{Email, Password, Role, TokenScope};
+pub use department::DepartmentKind;
+pub use score::{Category, Score};
+pub use slug::Slug;
+pub use theme::Keywords;
+
+/// Why a value was refused, in words a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+impl Invalid {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}

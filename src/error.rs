@@ -1,0 +1,137 @@
+//! The error types handlers return: `AppError` renders the HTML error page, `ApiError`
+//! answers JSON. Causes are logged once, server-side; users never see internals.
+
+use askama::Template;
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::web::ASSET_VERSION;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("the database is unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        if is_unavailable(&error) {
+            Self::Unavailable(error)
+        } else {
+            Self::Internal(error.into())
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(error: askama::Error) -> Self {
+        Self::Internal(error.into())
+    }
+}
+
+/// Errors that mean "try again shortly" rather than "this request is broken".
+fn is_unavailable(error: &sqlx::Error) -> bool {
+    matches!(
+        error,
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
+    )
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub asset_version: &'static str,
+    pub status: u16,
+    pub title: &'static str,
+    pub message: &'static str,
+}
+
+impl ErrorPage {
+    pub fn for_status(status: StatusCode) -> Self {
+        let (title, message) = match status {
+            StatusCode::NOT_FOUND => (
+                "Page not found",
+                "There is nothing at this address. Check the link, or start again from the home page.",
+            ),
+            StatusCode::SERVICE_UNAVAILABLE => (
+                "Temporarily unavailable",
+                "Centric cannot reach its database right now. Nothing you sent was lost if you saw this page; please try again in a moment.",
+            ),
+            _ => (
+                "Something went wrong",
+                "Centric could not complete this request. The problem has been logged; please try again.",
+            ),
+        };
+        Self {
+            asset_version: ASSET_VERSION,
+            status: status.as_u16(),
+            title,
+            message,
+        }
+    }
+
+    pub fn into_response_with(self, status: StatusCode) -> Response {
+        match self.render() {
+            Ok(body) => (status, Html(body)).into_response(),
+            // The error page itself failed: fall back to plain text, still no internals.
+            Err(_) => (status, self.title).into_response(),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "database unavailable");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::Internal(cause) => {
+                tracing::error!(error = format!("{cause:#}"), "request failed");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        let mut response = ErrorPage::for_status(status).into_response_with(status);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        response
+    }
+}
+
+/// The JSON error body: `{"error": {"code", "message", "fields": {…}}}`.
+#[derive(Debug, serde::Serialize)]
+pub struct ApiError {
+    #[serde(skip)]
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            fields: serde_json::Map::new(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status;
+        (status, Json(serde_json::json!({ "error": self }))).into_response()
+    }
+}

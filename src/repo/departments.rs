@@ -1,0 +1,58 @@
+//! Departments and the internal-customer links between them.
+
+use sqlx::PgPool;
+
+/// A department as the home page lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DepartmentOverview {
+    pub slug: String,
+    pub name: String,
+    /// "front-line" or "support".
+    pub kind: String,
+    pub impact_statement: String,
+    pub head_name: Option<String>,
+    /// Names of the departments this one serves (its internal customers), sorted.
+    pub serves: Vec<String>,
+    /// How many touchpoints it owns.
+    pub touchpoints: i64,
+}
+
+impl DepartmentOverview {
+    pub fn kind_label(&self) -> &'static str {
+        crate::domain::DepartmentKind::parse(&self.kind).map_or("Department", |kind| kind.label())
+    }
+}
+
+/// Every department that is not archived, front line first, then by name.
+#[tracing::instrument(skip_all)]
+pub async fn overview(pool: &PgPool) -> Result<Vec<DepartmentOverview>, sqlx::Error> {
+    sqlx::query_as::<_, DepartmentOverview>(
+        r#"
+        SELECT d.slug, d.name, d.kind, d.impact_statement,
+               head.name AS head_name,
+               coalesce((SELECT array_agg(c.name ORDER BY c.name)
+                         FROM department_links l JOIN departments c ON c.id = l.customer_id
+                         WHERE l.supplier_id = d.id AND c.archived_at IS NULL), '{}') AS serves,
+               (SELECT count(*) FROM touchpoints t
+                WHERE t.owner_department_id = d.id AND t.archived_at IS NULL) AS touchpoints
+        FROM departments d
+        LEFT JOIN users head ON head.id = d.head_user_id
+        WHERE d.archived_at IS NULL
+        ORDER BY d.kind = 'support', d.name
+        "#,
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// The id of the department with this slug, archived or not.
+#[tracing::instrument(skip_all)]
+pub async fn id_by_slug(
+    conn: &mut sqlx::PgConnection,
+    slug: &crate::domain::Slug,
+) -> Result<Option<uuid::Uuid>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM departments WHERE slug = $1")
+        .bind(slug.as_str())
+        .fetch_optional(conn)
+        .await
+}

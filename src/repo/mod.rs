@@ -1,0 +1,14 @@
+//! All SQL lives here, one module per aggregate; functions take a pool or a transaction
+//! and return domain types or row structs.
+
+pub mod api_tokens;
+pub mod audit;
+pub mod departments;
+pub mod organisation;
+pub mod rollups;
+pub mod users;
+
+/// Does the database answer a trivial query?
+pub async fn ping(pool: &sqlx::PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
+}

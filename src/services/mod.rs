@@ -1,0 +1,4 @@
+//! Use-cases: the rules of PRODUCT.md, between the web layer and the repositories.
+
+pub mod accounts;
+pub mod passwords;

@@ -1,0 +1,177 @@
+//! The application: the router with its middleware, bound to a listener, served until
+//! a shutdown signal, then drained within a deadline.
+
+use axum::Router;
+use axum::extract::connect_info::ConnectInfo;
+use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::response::Response;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use sqlx::PgPool;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower::ServiceExt;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::config::ServerSettings;
+use crate::error::{AppError, ErrorPage};
+use crate::state::AppState;
+use crate::web;
+
+/// Every route of Centric, with the middleware stack (outermost first: trace and request
+/// id, panic catcher, timeout).
+pub fn router(state: AppState) -> Router {
+    let request_timeout = state.settings.request_timeout();
+    let static_files = Router::new()
+        .fallback_service(ServeDir::new(&state.settings.static_dir))
+        // Asset URLs carry a content hash (?v=…), so they may be cached for good.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        ));
+    Router::new()
+        .merge(web::home::routes())
+        .merge(web::health::routes())
+        .nest("/static", static_files)
+        .fallback(|| async { AppError::NotFound })
+        .with_state(state)
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))
+        .layer(CatchPanicLayer::custom(|_| internal_error_page()))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), id)
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(tower_http::LatencyUnit::Micros)),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// A panic becomes the generic error page; the server keeps serving.
+fn internal_error_page() -> Response {
+    tracing::error!("a request handler panicked");
+    ErrorPage::for_status(StatusCode::INTERNAL_SERVER_ERROR)
+        .into_response_with(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// A bound, ready-to-run server. Binding happens in `build`, so tests can use port 0
+/// and read the real address before serving.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    settings: Arc<ServerSettings>,
+}
+
+impl Application {
+    pub async fn build(settings: ServerSettings, pool: PgPool) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(settings.addr).await?;
+        let settings = Arc::new(settings);
+        let router = router(AppState {
+            pool,
+            settings: settings.clone(),
+        });
+        Ok(Self {
+            listener,
+            router,
+            settings,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting and gives in-flight
+    /// requests until the drain deadline to finish.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) {
+        let Self {
+            listener,
+            router,
+            settings,
+        } = self;
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        // axum::serve sets no header-read timeout; without one, slow clients could hold
+        // connections open forever and stall shutdown.
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(settings.header_read_timeout());
+        let graceful = GracefulShutdown::new();
+        tokio::pin!(shutdown);
+        loop {
+            let (stream, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(connection) => connection,
+                    Err(error) => {
+                        // Typically EMFILE: back off instead of spinning.
+                        tracing::warn!(%error, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let service = router
+                .clone()
+                .map_request(move |mut request: Request<Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    request
+                });
+            let connection = builder
+                .serve_connection_with_upgrades(
+                    TokioIo::new(stream),
+                    TowerToHyperService::new(service),
+                )
+                .into_owned();
+            let connection = graceful.watch(connection);
+            tokio::spawn(async move {
+                if let Err(error) = connection.await {
+                    tracing::debug!(%error, %peer, "connection ended with an error");
+                }
+            });
+        }
+        drop(listener);
+        tracing::info!("shutting down: finishing in-flight requests");
+        if tokio::time::timeout(settings.shutdown_timeout(), graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!("drain deadline passed; closing the remaining connections");
+        }
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c()
+            .await
+            .expect("can listen for Ctrl-C");
+    };
+    let terminate = async {
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("can listen for SIGTERM")
+            .recv()
+            .await;
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

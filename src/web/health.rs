@@ -1,0 +1,40 @@
+//! Probes for load balancers and orchestrators: `/healthz` says the process is alive,
+//! `/readyz` says it can serve (the database answers).
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use sqlx::PgPool;
+use std::time::Duration;
+
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+}
+
+async fn healthz() -> impl IntoResponse {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// A probe must answer quickly even when the database hangs, so the check has its own
+/// deadline, shorter than the pool's acquire timeout.
+async fn readyz(State(pool): State<PgPool>) -> impl IntoResponse {
+    match tokio::time::timeout(Duration::from_secs(2), crate::repo::ping(&pool)).await {
+        Ok(Ok(())) => (
+            StatusCode::OK,
+            Json(serde_json::json!({ "status": "ready" })),
+        )
+            .into_response(),
+        _ => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5")],
+            Json(serde_json::json!({ "status": "database unavailable" })),
+        )
+            .into_response(),
+    }
+}

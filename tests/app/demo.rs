@@ -1,0 +1,195 @@
+//! The demo organisation: what it loads, the story its numbers tell, and that it loads once.
+
+use crate::helpers::TestDb;
+use centric::db::demo::{self, DEMO_PASSWORD, DEMO_USERS};
+use sqlx::PgPool;
+
+async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(pool)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// Monthly customer NPS in the organisation's time zone, oldest first, leaving out the
+/// slivers of a month at either end of the two years.
+async fn monthly_customer_nps(pool: &PgPool, touchpoint: Option<&str>) -> Vec<f64> {
+    sqlx::query_scalar(
+        r#"
+        SELECT (100.0 * (count(*) FILTER (WHERE r.score >= 9) - count(*) FILTER (WHERE r.score <= 6)) / count(*))::float8
+        FROM responses r
+        JOIN surveys s ON s.id = r.survey_id
+        LEFT JOIN touchpoints t ON t.id = r.touchpoint_id
+        WHERE s.kind = 'customer' AND ($1::text IS NULL OR t.slug = $1)
+        GROUP BY date_trunc('month', r.submitted_at AT TIME ZONE (SELECT time_zone FROM organisation))
+        HAVING count(*) >= $2
+        ORDER BY date_trunc('month', r.submitted_at AT TIME ZONE (SELECT time_zone FROM organisation))
+        "#,
+    )
+    .bind(touchpoint)
+    .bind(if touchpoint.is_some() { 100_i64 } else { 1000 })
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+#[tokio::test]
+async fn demo_loads_the_whole_organisation_with_its_documented_row_counts() {
+    let db = TestDb::new().await;
+    assert!(demo::is_empty(&db.pool).await.unwrap());
+
+    let summary = demo::load(&db.pool, false).await.expect("the demo loads");
+
+    let pool = &db.pool;
+    assert!(!demo::is_empty(pool).await.unwrap());
+    assert_eq!(count(pool, "SELECT count(*) FROM departments").await, 8);
+    assert!(count(pool, "SELECT count(*) FROM touchpoints").await >= 15);
+    let responses = count(pool, "SELECT count(*) FROM responses").await;
+    assert!(responses >= 200_000, "{responses} responses");
+    assert_eq!(summary.responses, responses);
+    assert_eq!(
+        count(
+            pool,
+            "SELECT count(*) FROM responses WHERE submitted_at > now()"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(pool, "SELECT count(*) FROM departments d WHERE NOT EXISTS (SELECT 1 FROM objectives o WHERE o.owner_department_id = d.id)").await,
+        0,
+        "every department has an objective"
+    );
+    assert_eq!(
+        count(
+            pool,
+            "SELECT count(*) FROM departments WHERE head_user_id IS NULL"
+        )
+        .await,
+        0
+    );
+    let plans_off_100 = "SELECT count(*) FROM (SELECT plan_id FROM incentive_links GROUP BY plan_id \
+                         HAVING abs(sum(weight_pct) - 100) > 1e-9) p";
+    assert_eq!(
+        count(pool, plans_off_100).await,
+        0,
+        "link weights sum to 100 in every plan"
+    );
+    assert!(count(pool, "SELECT count(*) FROM incentive_plans").await >= 3);
+    assert!(count(pool, "SELECT count(*) FROM response_themes").await > 0);
+    assert!(count(pool, "SELECT count(*) FROM follow_ups").await > 0);
+
+    for user in DEMO_USERS {
+        let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE email = $1")
+            .bind(user.email)
+            .fetch_one(pool)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", user.email));
+        assert!(
+            centric::services::passwords::verify(DEMO_PASSWORD, &hash).await,
+            "{}",
+            user.email
+        );
+    }
+
+    let rollup_mismatches = r#"
+        WITH counted AS (
+            SELECT (submitted_at AT TIME ZONE (SELECT time_zone FROM organisation))::date AS day, survey_id,
+                   count(*) FILTER (WHERE score >= 9) AS promoters,
+                   count(*) FILTER (WHERE score BETWEEN 7 AND 8) AS passives,
+                   count(*) FILTER (WHERE score <= 6) AS detractors
+            FROM responses GROUP BY 1, 2),
+        rolled AS (
+            SELECT day, survey_id, sum(promoters) AS promoters, sum(passives) AS passives,
+                   sum(detractors) AS detractors
+            FROM response_rollups_daily GROUP BY 1, 2)
+        SELECT count(*) FROM counted FULL JOIN rolled USING (day, survey_id)
+        WHERE counted.promoters IS DISTINCT FROM rolled.promoters
+           OR counted.passives IS DISTINCT FROM rolled.passives
+           OR counted.detractors IS DISTINCT FROM rolled.detractors
+    "#;
+    assert_eq!(
+        count(pool, rollup_mismatches).await,
+        0,
+        "rollups equal a recount"
+    );
+    let contact_mismatches = r#"
+        SELECT count(*) FROM (
+            SELECT (occurred_at AT TIME ZONE (SELECT time_zone FROM organisation))::date AS day, reason_id,
+                   channel_id, count(*) AS contacts, sum(cost_cents) AS cost_cents
+            FROM service_contacts GROUP BY 1, 2, 3) counted
+        FULL JOIN contact_rollups_daily rolled USING (day, reason_id, channel_id)
+        WHERE counted.contacts IS DISTINCT FROM rolled.contacts OR counted.cost_cents IS DISTINCT FROM rolled.cost_cents
+    "#;
+    assert_eq!(
+        count(pool, contact_mismatches).await,
+        0,
+        "contact rollups equal a recount"
+    );
+}
+
+#[tokio::test]
+async fn demo_nps_rises_about_thirty_points_while_the_invoice_touchpoint_drags() {
+    let db = TestDb::new().await;
+    demo::load(&db.pool, false).await.expect("the demo loads");
+
+    let organisation = monthly_customer_nps(&db.pool, None).await;
+    assert!(organisation.len() >= 23, "{} months", organisation.len());
+    let rise = mean(&organisation[organisation.len() - 3..]) - mean(&organisation[..3]);
+    assert!(
+        (20.0..=40.0).contains(&rise),
+        "NPS rose {rise:.1} points: {organisation:?}"
+    );
+
+    let last_six_months: f64 = sqlx::query_scalar(
+        r#"
+        SELECT (100.0 * (count(*) FILTER (WHERE r.score >= 9 AND t.slug = 'invoice')
+                         - count(*) FILTER (WHERE r.score <= 6 AND t.slug = 'invoice'))
+                / count(*) FILTER (WHERE t.slug = 'invoice')
+              - 100.0 * (count(*) FILTER (WHERE r.score >= 9) - count(*) FILTER (WHERE r.score <= 6)) / count(*)
+               )::float8
+        FROM responses r
+        JOIN surveys s ON s.id = r.survey_id
+        LEFT JOIN touchpoints t ON t.id = r.touchpoint_id
+        WHERE s.kind = 'customer' AND r.submitted_at >= now() - interval '6 months'
+        "#,
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert!(
+        last_six_months <= -30.0,
+        "invoice NPS is only {last_six_months:.1} points below the organisation's"
+    );
+
+    let invoice = monthly_customer_nps(&db.pool, Some("invoice")).await;
+    assert!(
+        mean(&invoice[invoice.len() - 3..]) < mean(&invoice[..3]),
+        "the invoice dips: {invoice:?}"
+    );
+}
+
+#[tokio::test]
+async fn demo_refuses_to_load_twice() {
+    let db = TestDb::new().await;
+    demo::load(&db.pool, false).await.expect("the first load");
+    let before = count(&db.pool, "SELECT count(*) FROM responses").await;
+
+    let second = demo::load(&db.pool, false).await;
+
+    let error = second.expect_err("a second load is refused").to_string();
+    assert!(error.contains("empty database"), "{error}");
+    assert_eq!(
+        count(&db.pool, "SELECT count(*) FROM responses").await,
+        before
+    );
+    assert_eq!(count(&db.pool, "SELECT count(*) FROM departments").await, 8);
+    assert_eq!(
+        count(&db.pool, "SELECT count(*) FROM organisation").await,
+        1
+    );
+}

@@ -1,0 +1,253 @@
+//! The test harness: one throwaway PostgreSQL cluster shared by all tests (started on
+//! first use, guarded by the launcher's lock), a migrated template database, and a fresh
+//! database per test cloned from it.
+
+use centric::config::ServerSettings;
+use centric::db::local_pg::{ClusterConfig, LocalCluster};
+use centric::db::{MIGRATOR, pool_options, session_settings};
+use centric::startup::Application;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use tokio::sync::{OnceCell, oneshot};
+
+/// What every test needs to reach the shared cluster. Plain data only: a pool must not
+/// outlive the runtime of the test that created it.
+struct Shared {
+    cluster: LocalCluster,
+    template: String,
+}
+
+static SHARED: OnceCell<Shared> = OnceCell::const_new();
+
+/// Where the shared test cluster lives: a per-user directory under the system temp dir,
+/// which the `postgres` user can always reach (unlike a checkout under a 0700 home).
+pub fn test_cluster_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("centric-tests-{}", nix::unistd::Uid::current()))
+}
+
+/// A fresh directory for a test that needs a cluster of its own.
+pub fn scratch_dir(label: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("centric-{label}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("can create a scratch directory");
+    dir
+}
+
+pub fn cluster_config(data_dir: PathBuf) -> ClusterConfig {
+    ClusterConfig {
+        data_dir,
+        bin_dir: None,
+        run_as: "postgres".into(),
+        ephemeral: true,
+    }
+}
+
+async fn shared() -> &'static Shared {
+    SHARED
+        .get_or_init(|| async {
+            centric::telemetry::init("warn");
+            let cluster = LocalCluster::start_or_attach(&cluster_config(test_cluster_dir()))
+                .await
+                .expect("the test cluster starts");
+            let template = ensure_template(&cluster).await;
+            Shared { cluster, template }
+        })
+        .await
+}
+
+/// The template's name changes with the migrations, so a stale template is never used.
+fn template_name() -> String {
+    let mut digest = 0u64;
+    for migration in MIGRATOR.iter() {
+        for byte in migration.checksum.iter() {
+            digest = digest.wrapping_mul(31).wrapping_add(u64::from(*byte));
+        }
+    }
+    format!("centric_template_{digest:016x}")
+}
+
+async fn ensure_template(cluster: &LocalCluster) -> String {
+    let template = template_name();
+    let mut admin = cluster
+        .connect_options("postgres")
+        .connect()
+        .await
+        .expect("admin connection");
+    // Several test processes may start at once (nextest): one builds, the others wait.
+    sqlx::query("SELECT pg_advisory_lock(4242)")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&template)
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+    if !exists {
+        let building = format!("{template}_building");
+        exec(
+            &mut admin,
+            &format!(r#"DROP DATABASE IF EXISTS "{building}" WITH (FORCE)"#),
+        )
+        .await;
+        exec(&mut admin, &format!(r#"CREATE DATABASE "{building}""#)).await;
+        let pool = PgPool::connect_with(cluster.connect_options(&building))
+            .await
+            .unwrap();
+        MIGRATOR
+            .run(&pool)
+            .await
+            .expect("migrations apply to an empty database");
+        // Cloning needs a template nobody is connected to.
+        pool.close().await;
+        exec(
+            &mut admin,
+            &format!(r#"ALTER DATABASE "{building}" RENAME TO "{template}""#),
+        )
+        .await;
+    }
+    sqlx::query("SELECT pg_advisory_unlock(4242)")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    template
+}
+
+async fn exec(conn: &mut PgConnection, statement: &str) {
+    sqlx::raw_sql(statement)
+        .execute(conn)
+        .await
+        .unwrap_or_else(|e| panic!("{statement}: {e}"));
+}
+
+/// A fresh, migrated, empty database of its own for one test; dropped with it.
+pub struct TestDb {
+    pub pool: PgPool,
+    pub name: String,
+    options: PgConnectOptions,
+    admin: PgConnectOptions,
+    url: String,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        let shared = shared().await;
+        let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+        let admin = shared.cluster.connect_options("postgres");
+        let mut conn = admin.connect().await.expect("admin connection");
+        exec(
+            &mut conn,
+            &format!(r#"CREATE DATABASE "{name}" TEMPLATE "{}""#, shared.template),
+        )
+        .await;
+        conn.close().await.unwrap();
+        let options = session_settings(shared.cluster.connect_options(&name));
+        let pool = pool_options(4)
+            .connect_with(options.clone())
+            .await
+            .expect("test pool");
+        let url = shared.cluster.database_url(&name);
+        Self {
+            pool,
+            name,
+            options,
+            admin,
+            url,
+        }
+    }
+
+    /// A `DATABASE_URL` for this database, for the `centric` binary.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A connection outside the pool (e.g. to hold a lock while the app waits).
+    pub async fn connect(&self) -> PgConnection {
+        self.options.connect().await.expect("test connection")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        // Drop runs outside async context; use a runtime of our own on a plain thread.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                if let Ok(mut conn) = admin.connect().await {
+                    let _ =
+                        sqlx::raw_sql(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
+                            .execute(&mut conn)
+                            .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The app served on 127.0.0.1:0 over its own database, with a cookie-keeping client.
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let db = TestDb::new().await;
+    let settings = ServerSettings {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        ..ServerSettings::default()
+    };
+    let application = Application::build(settings, db.pool.clone())
+        .await
+        .expect("the app binds");
+    let address = application.address();
+    let (shutdown, signal) = oneshot::channel::<()>();
+    let server = tokio::spawn(application.run_until(async {
+        let _ = signal.await;
+    }));
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        client,
+        db,
+        shutdown: Some(shutdown),
+        server: Some(server),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Signals shutdown, as SIGTERM would, and returns the server's task to await.
+    pub fn begin_shutdown(&mut self) -> tokio::task::JoinHandle<()> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        self.server.take().expect("the server runs")
+    }
+}
