@@ -13,6 +13,19 @@ CREATE TABLE organisation (
     updated_at             timestamptz NOT NULL DEFAULT now()
 );
 
+-- An unknown time zone would break every period computation: refuse it at the door.
+CREATE FUNCTION organisation_check_time_zone() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = NEW.time_zone) THEN
+        RAISE EXCEPTION 'unknown time zone %', NEW.time_zone
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'organisation_time_zone_known';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER organisation_time_zone_known
+    BEFORE INSERT OR UPDATE OF time_zone ON organisation
+    FOR EACH ROW EXECUTE FUNCTION organisation_check_time_zone();
+
 -- Slugs appear in URLs and API payloads: lower-case words joined by hyphens.
 CREATE DOMAIN slug AS text CHECK (VALUE ~ '^[a-z0-9]+(-[a-z0-9]+)*$' AND length(VALUE) <= 64);
 

@@ -46,6 +46,8 @@ CREATE TABLE surveys (
     -- Internal surveys rate exactly one department; only customer surveys sit on a touchpoint.
     CHECK ((kind = 'internal') = (rated_department_id IS NOT NULL)),
     CHECK (kind = 'customer' OR touchpoint_id IS NULL),
-    CHECK (closed_at IS NULL OR closed_at >= opens_at)
+    CHECK (closed_at IS NULL OR closed_at >= opens_at),
+    -- Lets responses carry their survey's kind, checked by foreign key.
+    CONSTRAINT surveys_id_kind_key UNIQUE (id, kind)
 );
 CREATE UNIQUE INDEX surveys_name_key ON surveys (lower(name));

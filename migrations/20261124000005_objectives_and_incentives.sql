@@ -41,6 +41,9 @@ CREATE INDEX objectives_owner_idx ON objectives (owner_department_id);
 -- A cascade is a tree: refuse any parent that would close a cycle.
 CREATE FUNCTION objectives_refuse_cycles() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- Serialise cascade edits: two concurrent re-parentings could each pass alone yet
+    -- close a cycle together.
+    PERFORM pg_advisory_xact_lock(hashtext('objectives_cascade'));
     IF NEW.parent_id IS NOT NULL AND EXISTS (
         WITH RECURSIVE ancestors(id) AS (
             SELECT NEW.parent_id
@@ -116,6 +119,8 @@ CREATE INDEX incentive_links_objective_idx ON incentive_links (objective_id);
 -- transaction can shift weight from one link to another.
 CREATE FUNCTION incentive_links_weight_cap() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- Lock the plan so two transactions adding links cannot both pass on stale sums.
+    PERFORM 1 FROM incentive_plans WHERE id = NEW.plan_id FOR UPDATE;
     IF (SELECT coalesce(sum(weight_pct), 0) FROM incentive_links WHERE plan_id = NEW.plan_id) > 100.000001 THEN
         RAISE EXCEPTION 'weights of incentive plan % exceed 100 %%', NEW.plan_id
             USING ERRCODE = 'check_violation', CONSTRAINT = 'incentive_links_weight_cap';

@@ -67,7 +67,7 @@ CREATE TABLE contact_rollups_daily (
 
 CREATE TABLE follow_ups (
     id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    response_id    bigint NOT NULL UNIQUE REFERENCES responses (id) ON DELETE RESTRICT,
+    response_id    bigint NOT NULL REFERENCES responses (id) ON DELETE RESTRICT,
     department_id  uuid   NOT NULL REFERENCES departments (id) ON DELETE RESTRICT,
     status         text   NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'contacted', 'resolved')),
     note           text   NOT NULL DEFAULT '' CHECK (length(note) <= 4000),
@@ -79,6 +79,9 @@ CREATE TABLE follow_ups (
     created_at     timestamptz NOT NULL DEFAULT now(),
     updated_at     timestamptz NOT NULL DEFAULT now(),
     CHECK ((status = 'resolved') = (resolved_at IS NOT NULL AND resolved_by IS NOT NULL)),
-    CHECK (status = 'open' OR contacted_at IS NOT NULL OR status = 'resolved')
+    CHECK (status = 'open' OR contacted_at IS NOT NULL OR status = 'resolved'),
+    -- A detractor may concern several departments (touchpoint owner, theme owners):
+    -- one follow-up each.
+    CONSTRAINT follow_ups_response_department_key UNIQUE (response_id, department_id)
 );
 CREATE INDEX follow_ups_department_idx ON follow_ups (department_id, status, created_at);

@@ -85,7 +85,8 @@ pub enum TokenCommand {
     },
 }
 
-/// Runs a command; the cluster is stopped (if this process started it) whatever happens.
+/// Runs a command, then releases the database: the embedded cluster is stopped unless
+/// another Centric process still uses it, whatever happened (error or Ctrl-C).
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let command = cli.command.unwrap_or_else(|| {
         Command::Serve(ServeArgs {
@@ -93,13 +94,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             demo: false,
         })
     });
-    let database = Database::open(&cli.database).await?;
-    let result = match database.migrate().await {
-        Ok(()) => execute(command, &database).await,
-        Err(error) => Err(error.into()),
+    let database = tokio::select! {
+        opened = Database::open(&cli.database) => opened?,
+        () = shutdown_signal() => anyhow::bail!("interrupted while opening the database"),
     };
-    database.close().await?;
-    result
+    let interrupted = || anyhow::anyhow!("interrupted; no unfinished step was committed");
+    let result = tokio::select! {
+        migrated = database.migrate() => match migrated {
+            Err(error) => Err(error.into()),
+            // The server reacts to signals itself and drains before it returns.
+            Ok(()) if matches!(command, Command::Serve(_)) => execute(command, &database).await,
+            Ok(()) => tokio::select! {
+                done = execute(command, &database) => done,
+                () = shutdown_signal() => Err(interrupted()),
+            },
+        },
+        () = shutdown_signal() => Err(interrupted()),
+    };
+    let closed = database.close().await;
+    match (result, closed) {
+        (Err(error), Err(close_error)) => {
+            tracing::warn!(error = %close_error, "could not release the database cleanly");
+            Err(error)
+        }
+        (result, closed) => result.and(closed.map_err(Into::into)),
+    }
 }
 
 async fn execute(command: Command, database: &Database) -> anyhow::Result<()> {
@@ -110,7 +129,7 @@ async fn execute(command: Command, database: &Database) -> anyhow::Result<()> {
                 // Ctrl-C during the load abandons it: the load is one transaction.
                 tokio::select! {
                     loaded = demo::load(pool, true) => { loaded?; }
-                    () = shutdown_signal() => return Ok(()),
+                    () = shutdown_signal() => anyhow::bail!("interrupted while loading the demo; nothing was loaded"),
                 }
             }
             let application = Application::build(args.server, pool.clone())

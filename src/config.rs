@@ -35,7 +35,7 @@ pub struct DatabaseSettings {
     pub pg_user: String,
 
     /// Connections in the pool; one to two per core is the sweet spot (see PERFORMANCE.md).
-    #[arg(long, global = true, env = "CENTRIC_DB_POOL_SIZE", default_value_t = 4)]
+    #[arg(long, global = true, env = "CENTRIC_DB_POOL_SIZE", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=200))]
     pub pool_size: u32,
 }
 
@@ -55,20 +55,16 @@ pub struct ServerSettings {
     #[arg(long, env = "CENTRIC_ADDR", default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
 
-    /// Directory served under /static.
-    #[arg(long, env = "CENTRIC_STATIC_DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/static"))]
-    pub static_dir: PathBuf,
-
     /// Seconds a request may take before it is answered with 503.
-    #[arg(long, env = "CENTRIC_REQUEST_TIMEOUT", default_value_t = 10)]
+    #[arg(long, env = "CENTRIC_REQUEST_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout_secs: u64,
 
     /// Seconds a client may take to send its request headers.
-    #[arg(long, env = "CENTRIC_HEADER_READ_TIMEOUT", default_value_t = 10)]
+    #[arg(long, env = "CENTRIC_HEADER_READ_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub header_read_timeout_secs: u64,
 
     /// Seconds in-flight requests get to finish after SIGINT/SIGTERM.
-    #[arg(long, env = "CENTRIC_SHUTDOWN_TIMEOUT", default_value_t = 20)]
+    #[arg(long, env = "CENTRIC_SHUTDOWN_TIMEOUT", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub shutdown_timeout_secs: u64,
 }
 

@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::extract::connect_info::ConnectInfo;
-use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::http::{Request, StatusCode};
 use axum::response::Response;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -19,8 +19,6 @@ use tokio::net::TcpListener;
 use tower::ServiceExt;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -34,17 +32,10 @@ use crate::web;
 /// id, panic catcher, timeout).
 pub fn router(state: AppState) -> Router {
     let request_timeout = state.settings.request_timeout();
-    let static_files = Router::new()
-        .fallback_service(ServeDir::new(&state.settings.static_dir))
-        // Asset URLs carry a content hash (?v=…), so they may be cached for good.
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=31536000, immutable"),
-        ));
     Router::new()
         .merge(web::home::routes())
         .merge(web::health::routes())
-        .nest("/static", static_files)
+        .merge(web::assets::routes())
         .fallback(|| async { AppError::NotFound })
         .with_state(state)
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))
@@ -105,14 +96,16 @@ impl Application {
             router,
             settings,
         } = self;
-        let mut builder = auto::Builder::new(TokioExecutor::new());
-        // axum::serve sets no header-read timeout; without one, slow clients could hold
-        // connections open forever and stall shutdown.
+        // HTTP/1 only: there is no TLS here, so no HTTP/2 to negotiate, and hyper's
+        // header-read timeout (which axum::serve does not set) exists only for HTTP/1.
+        // Without it, slow clients could hold connections forever and stall shutdown.
+        let mut builder = auto::Builder::new(TokioExecutor::new()).http1_only();
         builder
             .http1()
             .timer(TokioTimer::new())
             .header_read_timeout(settings.header_read_timeout());
         let graceful = GracefulShutdown::new();
+        let mut connections = tokio::task::JoinSet::new();
         tokio::pin!(shutdown);
         loop {
             let (stream, peer) = tokio::select! {
@@ -127,6 +120,8 @@ impl Application {
                 },
                 () = &mut shutdown => break,
             };
+            // Reap finished connections so the set stays as small as the live ones.
+            while connections.try_join_next().is_some() {}
             let service = router
                 .clone()
                 .map_request(move |mut request: Request<Incoming>| {
@@ -140,7 +135,7 @@ impl Application {
                 )
                 .into_owned();
             let connection = graceful.watch(connection);
-            tokio::spawn(async move {
+            connections.spawn(async move {
                 if let Err(error) = connection.await {
                     tracing::debug!(%error, %peer, "connection ended with an error");
                 }
@@ -153,6 +148,7 @@ impl Application {
             .is_err()
         {
             tracing::warn!("drain deadline passed; closing the remaining connections");
+            connections.abort_all();
         }
     }
 }

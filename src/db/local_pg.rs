@@ -1,11 +1,14 @@
 //! The embedded PostgreSQL cluster: found, initialised, started, shared and stopped by
 //! Centric itself when no `DATABASE_URL` is given.
 //!
-//! Layout of the data directory (default `./.centric`):
-//! `pgdata/` the cluster, `postgres.log` its log, `launcher.lock` the lock that makes
-//! "is it running? if not, start it" one atomic step across Centric processes. The
-//! socket lives in the data directory too, or in a short directory of its own when the
-//! path would exceed the ~100-byte limit of Unix socket paths. There is no TCP listener.
+//! Layout of the data directory (default `./.centric`): `pgdata/` the cluster,
+//! `postgres.log` its log, `launcher.lock` the lock that makes "is it running? if not,
+//! start it" (and "am I the last user? then stop it") one atomic step across processes,
+//! and `users.lock`, on which every Centric process using the cluster holds a shared lock
+//! while it uses it. The kernel drops a dead process's locks, so the cluster is never
+//! stopped under a live user and never kept alive by a crashed one. The socket lives in
+//! the data directory, or in a short directory of its own when the path would exceed the
+//! ~100-byte limit of Unix socket paths. There is no TCP listener.
 
 use nix::unistd::{Gid, Uid, User};
 use sqlx::postgres::PgConnectOptions;
@@ -47,14 +50,15 @@ pub enum LaunchError {
     )]
     NotACluster { path: PathBuf },
     #[error(
-        "the data directory path {0} contains a quote, which PostgreSQL's command line cannot carry"
+        "the data directory path {0} contains a character PostgreSQL's settings cannot carry \
+         (quote, $, `, backslash, comma or newline); choose another CENTRIC_DATA_DIR"
     )]
-    QuoteInPath(PathBuf),
+    UnsafePath(PathBuf),
     #[error("{command} failed: {detail}")]
     CommandFailed { command: String, detail: String },
     #[error("the embedded cluster did not accept connections: {0}")]
     NotAnswering(String),
-    #[error("{context}: {source}")]
+    #[error("{context}")]
     Io {
         context: String,
         #[source]
@@ -148,7 +152,8 @@ struct RunAs {
     gid: Gid,
 }
 
-/// A running embedded cluster; `stop` stops it only if this process started it.
+/// A running embedded cluster in use through this handle. `stop` stops it unless
+/// another handle, in this or another process, still uses it.
 #[derive(Debug)]
 pub struct LocalCluster {
     data_dir: PathBuf,
@@ -158,11 +163,13 @@ pub struct LocalCluster {
     run_as: Option<RunAs>,
     ephemeral: bool,
     started_here: bool,
+    /// Our shared lock on `users.lock`: "in use". The kernel releases it if we die.
+    in_use: File,
 }
 
 impl LocalCluster {
-    /// Initialises the cluster on first use, then starts it — or attaches to the one
-    /// another Centric process already runs on this data directory.
+    /// Initialises the cluster on first use, then starts it — or uses the one another
+    /// Centric process already runs on this data directory.
     pub async fn start_or_attach(config: &ClusterConfig) -> Result<Self, LaunchError> {
         let path_var = std::env::var("PATH").ok();
         let binaries = PgBinaries::locate(
@@ -184,6 +191,9 @@ impl LocalCluster {
             None
         };
 
+        if has_unsafe_characters(&config.data_dir) {
+            return Err(LaunchError::UnsafePath(config.data_dir.clone()));
+        }
         fs::create_dir_all(&config.data_dir).map_err(io_error(format!(
             "cannot create the data directory {}",
             config.data_dir.display()
@@ -192,28 +202,29 @@ impl LocalCluster {
             "cannot resolve {}",
             config.data_dir.display()
         )))?;
-        if data_dir.to_string_lossy().contains(['\'', '"']) {
-            return Err(LaunchError::QuoteInPath(data_dir));
+        if has_unsafe_characters(&data_dir) {
+            return Err(LaunchError::UnsafePath(data_dir));
         }
         if let Some(user) = &run_as {
             check_reachable(&data_dir, user)?;
         }
-        let socket_dir = socket_dir_for(&data_dir);
+        make_private(&data_dir, run_as.as_ref())?;
+
+        let lock = lock_file(data_dir.join("launcher.lock"), LockMode::Exclusive).await?;
+        let in_use = lock_file(data_dir.join("users.lock"), LockMode::Shared).await?;
         let mut cluster = Self {
             pgdata: data_dir.join("pgdata"),
+            socket_dir: socket_dir_for(&data_dir),
             data_dir,
-            socket_dir,
             binaries,
             run_as,
             ephemeral: config.ephemeral,
             started_here: false,
+            in_use,
         };
-        cluster.prepare_directories()?;
-
-        let lock = cluster.lock().await?;
-        let result = cluster.start_unless_running().await;
+        let started = cluster.start_unless_running().await;
         drop(lock);
-        result?;
+        started?;
         cluster.wait_until_answering().await?;
         Ok(cluster)
     }
@@ -235,6 +246,7 @@ impl LocalCluster {
         )
     }
 
+    /// Did this handle start the cluster (rather than find it running)?
     pub fn started_here(&self) -> bool {
         self.started_here
     }
@@ -288,70 +300,26 @@ impl LocalCluster {
         conn.close().await.map_err(failed)
     }
 
-    /// Stops the cluster if this process started it; otherwise leaves it to its owner.
+    /// Stops the cluster unless another handle still uses it: last one out turns off
+    /// the lights.
     pub async fn stop(self) -> Result<(), LaunchError> {
-        if !self.started_here {
+        let lock = lock_file(self.data_dir.join("launcher.lock"), LockMode::Exclusive).await?;
+        // Turning our shared lock into an exclusive one works only if no one else holds one.
+        if self.in_use.try_lock().is_err() {
+            tracing::info!(
+                "leaving the embedded PostgreSQL running for the other Centric processes using it"
+            );
             return Ok(());
         }
-        let lock = self.lock().await?;
         let pgdata = self.pgdata.display().to_string();
-        let result = self
+        let stopped = self
             .run_tool(
                 "pg_ctl",
-                &["stop", "-D", &pgdata, "-m", "fast", "-w", "-t", "60"],
+                &["stop", "-D", &pgdata, "-m", "fast", "-w", "-t", "120"],
             )
             .await;
-        let _ = fs::remove_file(self.owner_file());
         drop(lock);
-        result.map(|_| tracing::info!("embedded PostgreSQL stopped"))
-    }
-
-    fn prepare_directories(&self) -> Result<(), LaunchError> {
-        let private = fs::Permissions::from_mode(0o700);
-        fs::set_permissions(&self.data_dir, private.clone()).map_err(io_error(format!(
-            "cannot set permissions on {}",
-            self.data_dir.display()
-        )))?;
-        if self.socket_dir != self.data_dir {
-            fs::create_dir_all(&self.socket_dir).map_err(io_error(format!(
-                "cannot create {}",
-                self.socket_dir.display()
-            )))?;
-            fs::set_permissions(&self.socket_dir, private).map_err(io_error(format!(
-                "cannot set permissions on {}",
-                self.socket_dir.display()
-            )))?;
-        }
-        if let Some(user) = &self.run_as {
-            for dir in [&self.data_dir, &self.socket_dir] {
-                nix::unistd::chown(dir.as_path(), Some(user.uid), Some(user.gid)).map_err(|e| {
-                    io_error(format!(
-                        "cannot hand {} to user '{}'",
-                        dir.display(),
-                        user.name
-                    ))(e.into())
-                })?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Serialises start/stop decisions between Centric processes on this data directory.
-    async fn lock(&self) -> Result<File, LaunchError> {
-        let path = self.data_dir.join("launcher.lock");
-        tokio::task::spawn_blocking(move || {
-            let file = File::options()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&path)
-                .map_err(io_error(format!("cannot open {}", path.display())))?;
-            file.lock()
-                .map_err(io_error(format!("cannot lock {}", path.display())))?;
-            Ok(file)
-        })
-        .await
-        .expect("the lock task does not panic")
+        stopped.map(|_| tracing::info!("embedded PostgreSQL stopped"))
     }
 
     async fn start_unless_running(&mut self) -> Result<(), LaunchError> {
@@ -360,19 +328,12 @@ impl LocalCluster {
         }
         let pid_file = self.pgdata.join("postmaster.pid");
         if let Some(pid) = read_pid(&pid_file) {
-            if is_postgres_process(pid) {
-                // Its starter may have died without stopping it (kill -9, power cut of the
-                // app only): then this process adopts it and stops it when done.
-                let owner = read_pid(&self.owner_file());
-                if owner.is_some_and(is_alive) {
-                    tracing::info!(pid, "attaching to the embedded PostgreSQL already running");
-                } else {
-                    tracing::info!(
-                        pid,
-                        "adopting the embedded PostgreSQL left running by a Centric process that ended"
-                    );
-                    self.claim_ownership()?;
+            if is_postmaster_of(pid, &self.pgdata) {
+                // Connect where the running server really listens (line 5 of its pid file).
+                if let Some(dir) = read_line(&pid_file, 5).filter(|dir| dir.starts_with('/')) {
+                    self.socket_dir = PathBuf::from(dir);
                 }
+                tracing::info!(pid, "using the embedded PostgreSQL already running");
                 return Ok(());
             }
             // Left by a crash: the pid is gone or now belongs to an unrelated process,
@@ -381,50 +342,44 @@ impl LocalCluster {
             fs::remove_file(&pid_file)
                 .map_err(io_error("cannot remove the stale postmaster.pid"))?;
         }
+        if self.socket_dir != self.data_dir {
+            prepare_socket_directory(&self.socket_dir, self.run_as.as_ref())?;
+        }
         self.remove_stale_socket_lock();
 
         let options = self.server_options();
         let pgdata = self.pgdata.display().to_string();
         let log = self.data_dir.join("postgres.log").display().to_string();
         tracing::info!(data = %pgdata, "starting the embedded PostgreSQL");
-        self.run_tool(
-            "pg_ctl",
-            &[
-                "start", "-D", &pgdata, "-l", &log, "-w", "-t", "60", "-o", &options,
-            ],
-        )
-        .await
-        .map_err(|e| self.with_log_tail(e))?;
-        self.claim_ownership()
-    }
-
-    /// `owner.pid` names the Centric process that will stop the cluster.
-    fn owner_file(&self) -> PathBuf {
-        self.data_dir.join("owner.pid")
-    }
-
-    fn claim_ownership(&mut self) -> Result<(), LaunchError> {
-        fs::write(self.owner_file(), format!("{}\n", std::process::id()))
-            .map_err(io_error("cannot write owner.pid"))?;
+        // A generous wait: after a crash, recovery replays WAL before it accepts connections.
+        let args = [
+            "start", "-D", &pgdata, "-l", &log, "-w", "-t", "600", "-o", &options,
+        ];
+        self.run_tool("pg_ctl", &args)
+            .await
+            .map_err(|e| self.with_log_tail(e))?;
         self.started_here = true;
         Ok(())
     }
 
+    /// Initialises into `pgdata.init` and renames it into place only when complete, so
+    /// an interrupted initdb never leaves a half-made cluster behind.
     async fn initdb(&self) -> Result<(), LaunchError> {
-        if self.pgdata.exists()
-            && fs::read_dir(&self.pgdata)
-                .map(|mut d| d.next().is_some())
-                .unwrap_or(true)
-        {
+        if self.pgdata.exists() {
             return Err(LaunchError::NotACluster {
                 path: self.pgdata.clone(),
             });
         }
+        let building = self.data_dir.join("pgdata.init");
+        if building.exists() {
+            tracing::warn!("removing an incomplete cluster left by an interrupted initdb");
+            fs::remove_dir_all(&building).map_err(io_error("cannot remove pgdata.init"))?;
+        }
         tracing::info!(data = %self.pgdata.display(), "initialising the embedded PostgreSQL cluster");
-        let pgdata = self.pgdata.display().to_string();
+        let target = building.display().to_string();
         let mut args = vec![
             "-D",
-            &pgdata,
+            &target,
             "-U",
             SUPERUSER,
             "-E",
@@ -439,30 +394,34 @@ impl LocalCluster {
         }
         self.run_tool("initdb", &args).await?;
         // Settings that suit Centric whatever the command line (see PERFORMANCE.md).
-        let tuning = "\n# Added by Centric\nmax_connections = 50\njit = off\nunix_socket_permissions = 0700\n";
-        let conf = self.pgdata.join("postgresql.conf");
+        let tuning = "\n# Added by Centric\nmax_connections = 100\njit = off\nunix_socket_permissions = 0700\n";
+        let conf = building.join("postgresql.conf");
         let mut text =
             fs::read_to_string(&conf).map_err(io_error("cannot read postgresql.conf"))?;
         text.push_str(tuning);
-        fs::write(&conf, text).map_err(io_error("cannot write postgresql.conf"))
+        fs::write(&conf, text).map_err(io_error("cannot write postgresql.conf"))?;
+        fs::rename(&building, &self.pgdata)
+            .map_err(io_error("cannot move the new cluster into place"))
     }
 
-    /// Options for each start: where the socket goes (it may differ from where it went
-    /// last time if the data directory moved) and, for throwaway clusters, no fsync.
+    /// Options for each start: where the socket goes (it may differ from last time if the
+    /// data directory moved) and, for throwaway clusters, no fsync and room for many pools.
     fn server_options(&self) -> String {
         let mut options = format!(
             "-c listen_addresses='' -c unix_socket_directories='{}'",
             self.socket_dir.display()
         );
         if self.ephemeral {
-            options.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+            options.push_str(
+                " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+            );
         }
         options
     }
 
     fn remove_stale_socket_lock(&self) {
         let lock = self.socket_dir.join(format!(".s.PGSQL.{PORT}.lock"));
-        if read_pid(&lock).is_some_and(|pid| !is_postgres_process(pid)) {
+        if read_pid(&lock).is_some_and(|pid| !is_postmaster_of(pid, &self.pgdata)) {
             tracing::warn!("removing a stale socket lock file left by a crash");
             let _ = fs::remove_file(&lock);
             let _ = fs::remove_file(self.socket_dir.join(format!(".s.PGSQL.{PORT}")));
@@ -489,8 +448,7 @@ impl LocalCluster {
         command
             .args(args)
             .current_dir(&self.data_dir)
-            .env("LC_ALL", "C.UTF-8")
-            .kill_on_drop(false);
+            .env("LC_ALL", "C.UTF-8");
         if let Some(user) = &self.run_as {
             command
                 .uid(user.uid.as_raw())
@@ -520,8 +478,8 @@ impl LocalCluster {
             LaunchError::CommandFailed { command, detail } => {
                 let log =
                     fs::read_to_string(self.data_dir.join("postgres.log")).unwrap_or_default();
-                let tail: Vec<&str> = log.lines().rev().take(3).collect();
-                let tail: Vec<&str> = tail.into_iter().rev().collect();
+                let mut tail: Vec<&str> = log.lines().rev().take(3).collect();
+                tail.reverse();
                 LaunchError::CommandFailed {
                     command,
                     detail: one_line(&format!("{detail} {}", tail.join(" "))),
@@ -530,6 +488,13 @@ impl LocalCluster {
             other => other,
         }
     }
+}
+
+/// The data directory's path ends up in a setting (where a comma separates values) and
+/// in pg_ctl's shell command line (where quotes, `$`, backquotes and backslashes act).
+fn has_unsafe_characters(path: &Path) -> bool {
+    path.to_string_lossy()
+        .contains(['\'', '"', '$', '`', '\\', ',', '\n'])
 }
 
 fn one_line(text: &str) -> String {
@@ -543,10 +508,10 @@ fn socket_dir_for(data_dir: &Path) -> PathBuf {
         return data_dir.to_owned();
     }
     // Short and stable: the same data directory always gets the same socket directory,
-    // so a second Centric process finds the running cluster.
+    // under a fixed base rather than $TMPDIR, so every process computes the same one.
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(data_dir.as_os_str().as_encoded_bytes());
-    std::env::temp_dir().join(format!("centric-{}", &hex::encode(digest)[..12]))
+    Path::new("/tmp").join(format!("centric-{}", &hex::encode(digest)[..12]))
 }
 
 /// Every ancestor of `dir` must let `user` through (the execute bit), or PostgreSQL
@@ -573,24 +538,95 @@ fn check_reachable(dir: &Path, user: &RunAs) -> Result<(), LaunchError> {
     Ok(())
 }
 
+/// Makes `dir` private (0700) to the user the server runs as.
+fn make_private(dir: &Path, run_as: Option<&RunAs>) -> Result<(), LaunchError> {
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io_error(format!(
+        "cannot set permissions on {}",
+        dir.display()
+    )))?;
+    if let Some(user) = run_as {
+        nix::unistd::chown(dir, Some(user.uid), Some(user.gid)).map_err(|e| {
+            io_error(format!(
+                "cannot hand {} to user '{}'",
+                dir.display(),
+                user.name
+            ))(e.into())
+        })?;
+    }
+    Ok(())
+}
+
+/// A socket directory outside the data directory must be ours alone: another local user
+/// could have created it first to intercept connections.
+fn prepare_socket_directory(dir: &Path, run_as: Option<&RunAs>) -> Result<(), LaunchError> {
+    match fs::create_dir(dir) {
+        Ok(()) => make_private(dir, run_as),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let meta = fs::symlink_metadata(dir)
+                .map_err(io_error(format!("cannot inspect {}", dir.display())))?;
+            let ours = run_as.map_or(Uid::effective(), |user| user.uid).as_raw();
+            if meta.file_type().is_dir() && (meta.uid() == ours || meta.uid() == 0) {
+                make_private(dir, run_as)
+            } else {
+                Err(LaunchError::Io {
+                    context: format!(
+                        "{} belongs to another user; remove it or choose a shorter CENTRIC_DATA_DIR",
+                        dir.display()
+                    ),
+                    source: std::io::ErrorKind::PermissionDenied.into(),
+                })
+            }
+        }
+        Err(e) => Err(io_error(format!("cannot create {}", dir.display()))(e)),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum LockMode {
+    Shared,
+    Exclusive,
+}
+
+/// Opens and locks `path`, waiting for the lock off the async runtime.
+async fn lock_file(path: PathBuf, mode: LockMode) -> Result<File, LaunchError> {
+    tokio::task::spawn_blocking(move || {
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io_error(format!("cannot open {}", path.display())))?;
+        match mode {
+            LockMode::Shared => file.lock_shared(),
+            LockMode::Exclusive => file.lock(),
+        }
+        .map_err(io_error(format!("cannot lock {}", path.display())))?;
+        Ok(file)
+    })
+    .await
+    .expect("the lock task does not panic")
+}
+
 /// The pid on the first line of a PostgreSQL lock file.
 fn read_pid(path: &Path) -> Option<i32> {
+    read_line(path, 1)?.parse().ok()
+}
+
+/// Line `n` (1-based) of a PostgreSQL lock file.
+fn read_line(path: &Path, n: usize) -> Option<String> {
     fs::read_to_string(path)
         .ok()?
         .lines()
-        .next()?
-        .trim()
-        .parse()
-        .ok()
+        .nth(n - 1)
+        .map(|line| line.trim().to_owned())
 }
 
-fn is_alive(pid: i32) -> bool {
-    Path::new(&format!("/proc/{pid}")).exists()
-}
-
-/// Is `pid` alive and a PostgreSQL server process (not a recycled pid)?
-fn is_postgres_process(pid: i32) -> bool {
-    fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim() == "postgres")
+/// Is `pid` a live postmaster of *this* cluster — not a recycled pid, not another
+/// cluster's server? A postmaster's working directory is its data directory.
+fn is_postmaster_of(pid: i32, pgdata: &Path) -> bool {
+    let comm = fs::read_to_string(format!("/proc/{pid}/comm"));
+    let cwd = fs::read_link(format!("/proc/{pid}/cwd"));
+    comm.is_ok_and(|c| c.trim() == "postgres") && cwd.is_ok_and(|cwd| cwd == pgdata)
 }
 
 #[cfg(test)]

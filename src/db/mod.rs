@@ -6,8 +6,8 @@ pub mod local_pg;
 
 use crate::config::DatabaseSettings;
 use local_pg::{ClusterConfig, LaunchError, LocalCluster};
-use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgPool};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -23,15 +23,19 @@ pub enum DbError {
     Launch(#[from] LaunchError),
     #[error("DATABASE_URL is not a valid PostgreSQL URL: {0}")]
     BadUrl(String),
-    #[error("cannot connect to the database: {0}")]
+    #[error("cannot connect to the database")]
     Connect(#[source] sqlx::Error),
-    #[error("cannot migrate the database: {0}")]
+    #[error("Centric needs PostgreSQL 15 or later; the server runs {0}")]
+    TooOld(String),
+    #[error("cannot migrate the database")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
 /// The pool, and the embedded cluster when Centric runs one.
 pub struct Database {
     pub pool: PgPool,
+    /// Connection options without the pool's statement timeout, for long maintenance.
+    options: PgConnectOptions,
     cluster: Option<LocalCluster>,
 }
 
@@ -51,21 +55,35 @@ impl Database {
                     ephemeral: false,
                 })
                 .await?;
-                cluster.ensure_database(DATABASE_NAME).await?;
+                if let Err(error) = cluster.ensure_database(DATABASE_NAME).await {
+                    let _ = cluster.stop().await;
+                    return Err(error.into());
+                }
                 (cluster.connect_options(DATABASE_NAME), Some(cluster))
             }
         };
-        let pool = pool_options(settings.pool_size)
-            .connect_with(session_settings(options))
-            .await
-            .map_err(DbError::Connect)?;
-        Ok(Self { pool, cluster })
+        match connect(&options, settings.pool_size).await {
+            Ok(pool) => Ok(Self {
+                pool,
+                options: options.application_name("centric"),
+                cluster,
+            }),
+            Err(error) => {
+                if let Some(cluster) = cluster {
+                    let _ = cluster.stop().await;
+                }
+                Err(error)
+            }
+        }
     }
 
-    /// Applies pending migrations; sqlx holds an advisory lock, so concurrent starts
-    /// migrate once.
+    /// Applies pending migrations on a connection of its own without the pool's statement
+    /// timeout (a migration may rightly take minutes). sqlx holds an advisory lock, so
+    /// concurrent starts migrate once.
     pub async fn migrate(&self) -> Result<(), DbError> {
-        MIGRATOR.run(&self.pool).await?;
+        let mut conn = self.options.connect().await.map_err(DbError::Connect)?;
+        MIGRATOR.run(&mut conn).await?;
+        let _ = conn.close().await;
         Ok(())
     }
 
@@ -73,14 +91,40 @@ impl Database {
         self.cluster.as_ref()
     }
 
-    /// Closes the pool, then stops the embedded cluster if this process started it.
+    /// Closes the pool (waiting a bounded time for connections still checked out), then
+    /// stops the embedded cluster unless another Centric process still uses it.
     pub async fn close(self) -> Result<(), DbError> {
-        self.pool.close().await;
+        if tokio::time::timeout(Duration::from_secs(10), self.pool.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("database connections still busy after 10 s; closing anyway");
+        }
         if let Some(cluster) = self.cluster {
             cluster.stop().await?;
         }
         Ok(())
     }
+}
+
+/// Connects once directly, so that a failure reports its real cause (not "pool timed
+/// out"), checks the server version, then opens the pool.
+async fn connect(options: &PgConnectOptions, pool_size: u32) -> Result<PgPool, DbError> {
+    let mut probe = options.clone().connect().await.map_err(DbError::Connect)?;
+    let version: i32 = sqlx::query_scalar("SELECT current_setting('server_version_num')::int")
+        .fetch_one(&mut probe)
+        .await
+        .map_err(DbError::Connect)?;
+    let _ = probe.close().await;
+    // The schema relies on UNIQUE NULLS NOT DISTINCT (PostgreSQL 15).
+    if version < 150_000 {
+        return Err(DbError::TooOld(format!(
+            "{}.{}",
+            version / 10_000,
+            version % 10_000
+        )));
+    }
+    Ok(pool_options(pool_size).connect_lazy_with(session_settings(options.clone())))
 }
 
 /// Fail fast rather than queue forever (SECURITY.md, "fail fast, fail closed").
@@ -91,7 +135,8 @@ pub fn pool_options(size: u32) -> PgPoolOptions {
         .test_before_acquire(true)
 }
 
-/// Per-connection settings: a name to find our connections by, and a statement timeout.
+/// Per-connection settings of the pool: a name to find our connections by, and a
+/// statement timeout so a stuck query cannot hold a request (or a connection) forever.
 pub fn session_settings(options: PgConnectOptions) -> PgConnectOptions {
     options
         .application_name("centric")

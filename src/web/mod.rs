@@ -1,5 +1,6 @@
 //! The views: one module per page area, each with `fn routes() -> Router<AppState>`.
 
+pub mod assets;
 pub mod health;
 pub mod home;
 

@@ -251,3 +251,26 @@ async fn an_unreachable_database_url_is_one_clear_line_and_a_failing_exit() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn empty_settings_in_the_environment_count_as_unset() {
+    let db = TestDb::new().await;
+    let output = Command::new(env!("CARGO_BIN_EXE_centric"))
+        .arg("migrate")
+        .env("DATABASE_URL", db.url())
+        .env("CENTRIC_PG_BIN", "")
+        .env("CENTRIC_DB_POOL_SIZE", "")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[tokio::test]
+async fn out_of_range_settings_are_refused_with_the_allowed_range() {
+    let output = Command::new(env!("CARGO_BIN_EXE_centric"))
+        .args(["serve", "--request-timeout-secs", "0"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("1..=3600"), "{}", stderr(&output));
+}

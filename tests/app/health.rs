@@ -104,5 +104,18 @@ async fn readyz_answers_503_while_the_database_is_down_and_200_when_it_returns()
         "recovers without a restart"
     );
     cluster.stop().await.unwrap();
-    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_missing_static_file_is_a_404_that_is_not_cached() {
+    let app = spawn_app().await;
+    let response = app.get("/static/no-such.css").await;
+    assert_eq!(response.status(), 404);
+    assert_ne!(
+        response
+            .headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap()),
+        Some("public, max-age=31536000, immutable")
+    );
 }

@@ -27,12 +27,53 @@ pub fn test_cluster_dir() -> PathBuf {
     std::env::temp_dir().join(format!("centric-tests-{}", nix::unistd::Uid::current()))
 }
 
-/// A fresh directory for a test that needs a cluster of its own.
-pub fn scratch_dir(label: &str) -> PathBuf {
+/// A fresh directory for a test that needs a cluster of its own. On drop — also when
+/// the test panics — any cluster still running in it is stopped and the directory removed.
+pub struct ScratchDir(PathBuf);
+
+pub fn scratch_dir(label: &str) -> ScratchDir {
     let dir =
         std::env::temp_dir().join(format!("centric-{label}-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("can create a scratch directory");
-    dir
+    ScratchDir(dir)
+}
+
+impl std::ops::Deref for ScratchDir {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let pgdata = self.0.join("data/pgdata");
+        if pgdata.join("postmaster.pid").exists() {
+            use std::os::unix::process::CommandExt;
+            let path_var = std::env::var("PATH").ok();
+            let Ok(binaries) = centric::db::local_pg::PgBinaries::locate(
+                None,
+                path_var.as_deref(),
+                "/usr/lib/postgresql".as_ref(),
+            ) else {
+                return;
+            };
+            let mut stop = std::process::Command::new(binaries.dir.join("pg_ctl"));
+            stop.args(["stop", "-m", "immediate", "-D"])
+                .arg(&pgdata)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
+            if nix::unistd::Uid::effective().is_root() {
+                let postgres = nix::unistd::User::from_name("postgres")
+                    .ok()
+                    .flatten()
+                    .expect("the postgres user");
+                stop.uid(postgres.uid.as_raw()).gid(postgres.gid.as_raw());
+            }
+            let _ = stop.status();
+        }
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 pub fn cluster_config(data_dir: PathBuf) -> ClusterConfig {
@@ -86,6 +127,24 @@ async fn ensure_template(cluster: &LocalCluster) -> String {
             .fetch_one(&mut admin)
             .await
             .unwrap();
+    // Tidy up after killed runs: templates of older migration sets, and test databases
+    // more than two hours old (the timestamp is part of their name).
+    let stale: Vec<String> = sqlx::query_scalar(
+        r"SELECT datname::text FROM pg_database
+          WHERE (datname LIKE 'centric\_template\_%' AND datname <> $1)
+             OR (datname ~ '^test_[0-9]+_' AND split_part(datname, '_', 2)::bigint < extract(epoch FROM now()) - 7200)",
+    )
+    .bind(&template)
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    for name in stale {
+        exec(
+            &mut admin,
+            &format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#),
+        )
+        .await;
+    }
     if !exists {
         let building = format!("{template}_building");
         exec(
@@ -136,7 +195,11 @@ pub struct TestDb {
 impl TestDb {
     pub async fn new() -> Self {
         let shared = shared().await;
-        let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+        let created = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let name = format!("test_{created}_{}", uuid::Uuid::new_v4().simple());
         let admin = shared.cluster.connect_options("postgres");
         let mut conn = admin.connect().await.expect("admin connection");
         exec(

@@ -79,7 +79,6 @@ async fn a_fresh_directory_is_initialised_started_stopped_and_restarted_with_its
         42
     );
     cluster.stop().await.unwrap();
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[tokio::test]
@@ -118,11 +117,10 @@ async fn the_cluster_listens_on_a_socket_only_and_runs_as_postgres_when_started_
     };
     assert_eq!(uid, expected);
     cluster.stop().await.unwrap();
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[tokio::test]
-async fn a_second_process_attaches_and_only_the_starter_stops_the_cluster() {
+async fn a_second_user_attaches_and_the_cluster_runs_until_the_last_user_stops() {
     let dir = scratch_dir("launcher");
     let config = cluster_config(dir.join("data"));
     let starter = LocalCluster::start_or_attach(&config).await.unwrap();
@@ -135,17 +133,32 @@ async fn a_second_process_attaches_and_only_the_starter_stops_the_cluster() {
         "one postmaster"
     );
 
+    // The starter (say, a short `centric user create`) finishes first: the other user
+    // (say, the server) keeps its database.
     let pid = starter.postmaster_pid().unwrap();
-    second.stop().await.unwrap();
+    starter.stop().await.unwrap();
     assert!(
         process_exists(pid),
-        "an attached process leaves the cluster running"
+        "the cluster keeps running while someone uses it"
     );
-    assert_eq!(query_one(&starter, "SELECT 1::bigint").await.unwrap(), 1);
+    assert_eq!(query_one(&second, "SELECT 1::bigint").await.unwrap(), 1);
 
-    starter.stop().await.unwrap();
+    second.stop().await.unwrap();
     wait_until(|| !process_exists(pid), "the postmaster exits").await;
-    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn an_interrupted_initdb_is_cleaned_up_and_redone() {
+    let dir = scratch_dir("launcher");
+    let half_made = dir.join("data/pgdata.init");
+    std::fs::create_dir_all(&half_made).unwrap();
+    std::fs::write(half_made.join("PG_VERSION"), "15\n").unwrap();
+    let cluster = LocalCluster::start_or_attach(&cluster_config(dir.join("data")))
+        .await
+        .expect("starts anyway");
+    assert!(!half_made.exists());
+    assert_eq!(query_one(&cluster, "SELECT 1::bigint").await.unwrap(), 1);
+    cluster.stop().await.unwrap();
 }
 
 #[tokio::test]
@@ -201,14 +214,13 @@ async fn a_stale_pid_file_after_a_crash_is_recovered_from() {
     recovered.stop().await.unwrap();
     impostor.kill().unwrap();
     let _ = impostor.wait();
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[tokio::test]
 async fn a_bin_directory_without_the_server_binaries_is_a_clear_error() {
     let dir = scratch_dir("launcher");
     let config = ClusterConfig {
-        bin_dir: Some(dir.clone()),
+        bin_dir: Some(dir.to_path_buf()),
         ..cluster_config(dir.join("data"))
     };
     let error = LocalCluster::start_or_attach(&config).await.unwrap_err();
@@ -219,7 +231,6 @@ async fn a_bin_directory_without_the_server_binaries_is_a_clear_error() {
             .contains("does not contain initdb and pg_ctl"),
         "{error}"
     );
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[tokio::test]
@@ -230,11 +241,10 @@ async fn a_data_directory_the_postgres_user_cannot_reach_is_a_clear_error() {
     }
     let dir = scratch_dir("launcher");
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::set_permissions(&*dir, std::fs::Permissions::from_mode(0o700)).unwrap();
     let error = LocalCluster::start_or_attach(&cluster_config(dir.join("data")))
         .await
         .unwrap_err();
     assert!(matches!(error, LaunchError::Unreachable { .. }), "{error}");
     assert!(error.to_string().contains("execute bit"), "{error}");
-    std::fs::remove_dir_all(dir).unwrap();
 }

@@ -105,7 +105,7 @@ async fn migrating_twice_changes_nothing() {
 async fn scores_outside_zero_to_ten_are_refused_by_the_database() {
     let db = TestDb::new().await;
     let (_, survey) = survey_fixture(&db.pool).await;
-    let error = sqlx::query("INSERT INTO responses (survey_id, score, submitted_at, source) VALUES ($1, 11, now(), 'api')")
+    let error = sqlx::query("INSERT INTO responses (survey_id, survey_kind, score, submitted_at, source) VALUES ($1, 'customer', 11, now(), 'api')")
         .bind(survey)
         .execute(&db.pool)
         .await
@@ -117,7 +117,7 @@ async fn scores_outside_zero_to_ten_are_refused_by_the_database() {
 async fn a_repeated_external_id_for_the_same_survey_is_refused() {
     let db = TestDb::new().await;
     let (_, survey) = survey_fixture(&db.pool).await;
-    let insert = "INSERT INTO responses (survey_id, score, submitted_at, source, external_id) VALUES ($1, 9, now(), 'api', 'crm-1')";
+    let insert = "INSERT INTO responses (survey_id, survey_kind, score, submitted_at, source, external_id) VALUES ($1, 'customer', 9, now(), 'api', 'crm-1')";
     sqlx::query(insert)
         .bind(survey)
         .execute(&db.pool)
@@ -138,7 +138,7 @@ async fn a_repeated_external_id_for_the_same_survey_is_refused() {
 async fn deleting_configuration_never_takes_responses_with_it() {
     let db = TestDb::new().await;
     let (department, survey) = survey_fixture(&db.pool).await;
-    sqlx::query("INSERT INTO responses (survey_id, score, submitted_at, source) VALUES ($1, 3, now(), 'web')")
+    sqlx::query("INSERT INTO responses (survey_id, survey_kind, score, submitted_at, source) VALUES ($1, 'customer', 3, now(), 'web')")
         .bind(survey)
         .execute(&db.pool)
         .await
@@ -308,4 +308,54 @@ async fn the_audit_log_is_append_only() {
             .await
             .is_err()
     );
+}
+
+#[tokio::test]
+async fn a_response_must_match_its_surveys_kind_and_only_customers_meet_touchpoints() {
+    let db = TestDb::new().await;
+    let (department, survey) = survey_fixture(&db.pool).await;
+    let wrong_kind = sqlx::query("INSERT INTO responses (survey_id, survey_kind, score, submitted_at, source) VALUES ($1, 'employee', 9, now(), 'api')")
+        .bind(survey)
+        .execute(&db.pool)
+        .await
+        .unwrap_err();
+    assert_eq!(violated_constraint(wrong_kind), "responses_survey_fkey");
+
+    let employee: Uuid = sqlx::query_scalar(
+        "INSERT INTO surveys (slug, name, kind, public_token, question) VALUES ('enps', 'eNPS', 'employee', 'tok_qrstuvwxyzabcdef', 'Work here?') RETURNING id",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let touchpoint: Uuid = sqlx::query_scalar("SELECT id FROM touchpoints")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let on_touchpoint = sqlx::query("INSERT INTO responses (survey_id, survey_kind, score, submitted_at, source, touchpoint_id, respondent_department_id) VALUES ($1, 'employee', 9, now(), 'api', $2, $3)")
+        .bind(employee)
+        .bind(touchpoint)
+        .bind(department)
+        .execute(&db.pool)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        violated_constraint(on_touchpoint),
+        "responses_touchpoint_only_for_customers"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_time_zone_is_refused() {
+    let db = TestDb::new().await;
+    let error = sqlx::query(
+        "INSERT INTO organisation (name, time_zone) VALUES ('Acme', 'Mars/Olympus_Mons')",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap_err();
+    assert_eq!(violated_constraint(error), "organisation_time_zone_known");
+    sqlx::query("INSERT INTO organisation (name, time_zone) VALUES ('Acme', 'Europe/Amsterdam')")
+        .execute(&db.pool)
+        .await
+        .expect("a real zone is fine");
 }

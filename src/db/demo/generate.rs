@@ -15,7 +15,7 @@ use std::fmt::Write;
 use time::{Date, PrimitiveDateTime};
 use uuid::Uuid;
 
-pub const RESPONSES_COPY: &str = "COPY responses (survey_id, score, comment, submitted_at, touchpoint_id, segment, \
+pub const RESPONSES_COPY: &str = "COPY responses (survey_id, survey_kind, score, comment, submitted_at, touchpoint_id, segment, \
      respondent_department_id, customer_ref, source) FROM STDIN WITH (FORMAT csv)";
 pub const CONTACTS_COPY: &str = "COPY service_contacts (reason_id, channel_id, occurred_at, cost_cents, source) \
      FROM STDIN WITH (FORMAT csv)";
@@ -92,6 +92,8 @@ impl Category {
 }
 
 struct Response {
+    /// The survey's kind, which the schema ties to the survey by foreign key.
+    kind: &'static str,
     second: u32,
     survey: Uuid,
     score: u8,
@@ -239,6 +241,7 @@ impl<'a> Generator<'a> {
             + segment_offset;
         let (score, comment) = self.answer(nps, comments::customer(touchpoint.map(|t| t.slug)));
         Response {
+            kind: "customer",
             second: self.second(day),
             survey: match touchpoint {
                 Some(_) => self.ids.touchpoint_surveys[survey],
@@ -260,7 +263,7 @@ impl<'a> Generator<'a> {
         let (score, comment) = self.answer(nps, &comments::EMPLOYEE);
         self.colleague(
             day,
-            self.ids.employee_survey,
+            (self.ids.employee_survey, "employee"),
             department.slug,
             score,
             comment,
@@ -278,7 +281,7 @@ impl<'a> Generator<'a> {
         let (score, comment) = self.answer(nps, comments::internal(rated_slug));
         self.colleague(
             day,
-            self.ids.internal_surveys[rated],
+            (self.ids.internal_surveys[rated], "internal"),
             respondent,
             score,
             comment,
@@ -288,12 +291,13 @@ impl<'a> Generator<'a> {
     fn colleague(
         &mut self,
         day: Date,
-        survey: Uuid,
+        (survey, kind): (Uuid, &'static str),
         department: &str,
         score: u8,
         comment: Option<&'static str>,
     ) -> Response {
         Response {
+            kind,
             second: self.second(day),
             survey,
             score,
@@ -365,7 +369,7 @@ fn clock(second: u32) -> String {
 }
 
 fn write_response(csv: &mut String, date: &str, row: &Response) {
-    let _ = write!(csv, "{},{},", row.survey, row.score);
+    let _ = write!(csv, "{},{},{},", row.survey, row.kind, row.score);
     if let Some(comment) = row.comment {
         csv.push('"');
         csv.push_str(&comment.replace('"', "\"\""));
@@ -446,7 +450,7 @@ mod tests {
             assert!(line.ends_with(",demo"), "{line}");
             let fields = line.split(',').count();
             let commas_in_comment = line.split('"').nth(1).map_or(0, |c| c.matches(',').count());
-            assert_eq!(fields - commas_in_comment, 9, "{line}");
+            assert_eq!(fields - commas_in_comment, 10, "{line}");
         }
         let with_comment = csv.lines().filter(|l| l.contains('"')).count() as f64 / count as f64;
         assert!((0.35..0.6).contains(&with_comment), "{with_comment}");
