@@ -63,6 +63,36 @@ pub struct ServerSettings {
     #[arg(long, env = "CENTRIC_HEADER_READ_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub header_read_timeout_secs: u64,
 
+    /// The address people use to reach Centric (e.g. https://cx.example.com); links are
+    /// built from it, never from the request's Host header, and https makes cookies Secure.
+    #[arg(
+        long,
+        env = "CENTRIC_PUBLIC_URL",
+        default_value = "http://127.0.0.1:3000"
+    )]
+    pub public_url: String,
+
+    /// Seconds without a request after which a session ends.
+    #[arg(long, env = "CENTRIC_SESSION_IDLE_TIMEOUT", default_value_t = 7200, value_parser = clap::value_parser!(u64).range(1..=2_592_000))]
+    pub session_idle_timeout_secs: u64,
+
+    /// Seconds after login after which a session ends however active it is.
+    #[arg(long, env = "CENTRIC_SESSION_LIFETIME", default_value_t = 43200, value_parser = clap::value_parser!(u64).range(1..=2_592_000))]
+    pub session_lifetime_secs: u64,
+
+    /// Reverse proxies whose X-Forwarded-For is believed (comma-separated IPs). Empty:
+    /// the client is the socket peer, and X-Forwarded-For is ignored.
+    #[arg(long, env = "CENTRIC_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
+    /// Login attempts allowed per client IP per minute.
+    #[arg(long, env = "CENTRIC_LOGIN_RATE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub login_per_minute: u32,
+
+    /// API requests allowed per token per minute.
+    #[arg(long, env = "CENTRIC_API_RATE", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub api_per_minute: u32,
+
     /// Seconds in-flight requests get to finish after SIGINT/SIGTERM.
     #[arg(long, env = "CENTRIC_SHUTDOWN_TIMEOUT", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub shutdown_timeout_secs: u64,
@@ -77,6 +107,16 @@ impl ServerSettings {
     }
     pub fn shutdown_timeout(&self) -> Duration {
         Duration::from_secs(self.shutdown_timeout_secs)
+    }
+    pub fn session_idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.session_idle_timeout_secs)
+    }
+    pub fn session_lifetime(&self) -> Duration {
+        Duration::from_secs(self.session_lifetime_secs)
+    }
+    /// Cookies are `Secure` when people reach Centric over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
     }
 }
 

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::web::ASSET_VERSION;
+use crate::web::layout::Layout;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -45,7 +45,7 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage {
-    pub asset_version: &'static str,
+    pub layout: Layout,
     pub status: u16,
     pub title: &'static str,
     pub message: &'static str,
@@ -58,6 +58,18 @@ impl ErrorPage {
                 "Page not found",
                 "There is nothing at this address. Check the link, or start again from the home page.",
             ),
+            StatusCode::FORBIDDEN => (
+                "Not allowed",
+                "Your role does not include this page or action. If you need it, ask your CX lead.",
+            ),
+            StatusCode::TOO_MANY_REQUESTS => (
+                "Too many attempts",
+                "Please wait a moment before trying again.",
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => (
+                "Too large",
+                "What you sent is larger than Centric accepts here.",
+            ),
             StatusCode::SERVICE_UNAVAILABLE => (
                 "Temporarily unavailable",
                 "Centric cannot reach its database right now. Nothing you sent was lost if you saw this page; please try again in a moment.",
@@ -68,7 +80,7 @@ impl ErrorPage {
             ),
         };
         Self {
-            asset_version: ASSET_VERSION,
+            layout: Layout::anonymous(),
             status: status.as_u16(),
             title,
             message,
@@ -133,5 +145,28 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status;
         (status, Json(serde_json::json!({ "error": self }))).into_response()
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        match AppError::from(error) {
+            AppError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "database unavailable");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the database is unavailable; retry shortly",
+                )
+            }
+            other => {
+                tracing::error!(error = format!("{other:#}"), "API request failed");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the request could not be completed",
+                )
+            }
+        }
     }
 }

@@ -27,19 +27,51 @@ use crate::config::ServerSettings;
 use crate::error::{AppError, ErrorPage};
 use crate::state::AppState;
 use crate::web;
+use crate::web::access::RouteInfo;
+use crate::web::caller;
+use crate::web::rate_limit::RateLimits;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::from_fn_with_state;
+use tower_http::csrf::CsrfLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
 
-/// Every route of Centric, with the middleware stack (outermost first: trace and request
-/// id, panic catcher, timeout).
+/// Every route of Centric, with the middleware stack. Outermost first: trace and request
+/// id, security headers (so every response carries them, errors and panics included),
+/// panic catcher, timeout, body limit, CSRF check, session, caller resolution; then each
+/// route's access guard.
 pub fn router(state: AppState) -> Router {
-    let request_timeout = state.settings.request_timeout();
-    Router::new()
-        .merge(web::home::routes())
-        .merge(web::health::routes())
-        .merge(web::assets::routes())
+    router_with_table(state).0
+}
+
+/// The router and the table of its routes with who may use each (for the route tests).
+pub fn router_with_table(state: AppState) -> (Router, Vec<RouteInfo>) {
+    let settings = state.settings.clone();
+    let sessions = SessionManagerLayer::new(session_store(&state.pool))
+        .with_name("centric_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(
+            time::Duration::try_from(settings.session_idle_timeout())
+                .unwrap_or(time::Duration::HOUR),
+        ))
+        // Saving on every request is what makes the idle timeout count from the last one.
+        .with_always_save(true);
+    let (routes, table) = web::routes().into_parts();
+    let router = routes
         .fallback(|| async { AppError::NotFound })
+        .layer(from_fn_with_state(state.clone(), caller::resolve))
         .with_state(state)
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))
+        .layer(sessions)
+        .layer(CsrfLayer::new().with_rejection_response(csrf_rejection))
+        .layer(RequestBodyLimitLayer::new(FORM_BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout()))
+        // Outside the panic catcher, so even a panic's 500 page carries the headers.
         .layer(CatchPanicLayer::custom(|_| internal_error_page()))
+        .layer(axum::middleware::from_fn(security_headers))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http()
@@ -49,7 +81,49 @@ pub fn router(state: AppState) -> Router {
                 })
                 .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(tower_http::LatencyUnit::Micros)),
         )
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
+    (router, table)
+}
+
+/// Forms and the public survey are small; larger bodies only on routes that raise it.
+const FORM_BODY_LIMIT: usize = 64 * 1024;
+
+fn session_store(pool: &PgPool) -> PostgresStore {
+    PostgresStore::new(pool.clone())
+        .with_schema_name("public")
+        .and_then(|store| store.with_table_name("sessions"))
+        .expect("valid session table name")
+}
+
+/// Headers on every response, whatever its status: no inline script, no framing, no
+/// sniffing, no referrer leaks; pages are not cached unless a route says otherwise.
+async fn security_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    const HEADERS: [(HeaderName, &str); 5] = [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::CACHE_CONTROL, "no-store"),
+    ];
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in HEADERS {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    response
+}
+
+/// A cross-site form post is refused with the same 403 page as any other refusal.
+fn csrf_rejection(_: tower_http::csrf::ProtectionError) -> Response {
+    ErrorPage::for_status(StatusCode::FORBIDDEN).into_response_with(StatusCode::FORBIDDEN)
 }
 
 /// A panic becomes the generic error page; the server keeps serving.
@@ -71,9 +145,16 @@ impl Application {
     pub async fn build(settings: ServerSettings, pool: PgPool) -> std::io::Result<Self> {
         let listener = TcpListener::bind(settings.addr).await?;
         let settings = Arc::new(settings);
+        let limits = Arc::new(RateLimits::new(
+            settings.login_per_minute,
+            settings.api_per_minute,
+        ));
+        // Expired sessions are deleted in the background; the task ends with the pool.
+        tokio::spawn(session_store(&pool).continuously_delete_expired(Duration::from_secs(600)));
         let router = router(AppState {
             pool,
             settings: settings.clone(),
+            limits,
         });
         Ok(Self {
             listener,

@@ -30,3 +30,23 @@ pub async fn insert(conn: &mut PgConnection, token: NewToken<'_>) -> Result<Uuid
     .fetch_one(conn)
     .await
 }
+
+/// An active (not revoked) token, by the hash of what the caller presented.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ActiveToken {
+    pub id: Uuid,
+    pub scope: String,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn find_active(
+    pool: &sqlx::PgPool,
+    hash: &[u8; 32],
+) -> Result<Option<ActiveToken>, sqlx::Error> {
+    sqlx::query_as::<_, ActiveToken>(
+        "UPDATE api_tokens SET last_used_at = now() WHERE token_hash = $1 AND revoked_at IS NULL RETURNING id, scope",
+    )
+    .bind(hash.as_slice())
+    .fetch_optional(pool)
+    .await
+}

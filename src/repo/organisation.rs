@@ -9,3 +9,40 @@ pub async fn name(pool: &PgPool) -> Result<Option<String>, sqlx::Error> {
         .fetch_optional(pool)
         .await
 }
+
+/// How much of the programme exists: the at-a-glance numbers of the landing pages.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct ProgrammeCounts {
+    pub departments: i64,
+    pub touchpoints: i64,
+    pub open_surveys: i64,
+    pub objectives: i64,
+    pub incentive_plans: i64,
+    pub themes: i64,
+    pub users: i64,
+    pub active_tokens: i64,
+    pub responses_90_days: i64,
+    pub open_follow_ups: i64,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn counts(pool: &PgPool) -> Result<ProgrammeCounts, sqlx::Error> {
+    sqlx::query_as::<_, ProgrammeCounts>(
+        r#"
+        SELECT (SELECT count(*) FROM departments WHERE archived_at IS NULL) AS departments,
+               (SELECT count(*) FROM touchpoints WHERE archived_at IS NULL) AS touchpoints,
+               (SELECT count(*) FROM surveys WHERE archived_at IS NULL AND closed_at IS NULL) AS open_surveys,
+               (SELECT count(*) FROM objectives WHERE archived_at IS NULL) AS objectives,
+               (SELECT count(*) FROM incentive_plans WHERE archived_at IS NULL) AS incentive_plans,
+               (SELECT count(*) FROM themes WHERE archived_at IS NULL) AS themes,
+               (SELECT count(*) FROM users WHERE disabled_at IS NULL) AS users,
+               (SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL) AS active_tokens,
+               (SELECT coalesce(sum(promoters + passives + detractors), 0)::bigint
+                  FROM response_rollups_daily WHERE day >= $1) AS responses_90_days,
+               (SELECT count(*) FROM follow_ups WHERE status <> 'resolved') AS open_follow_ups
+        "#,
+    )
+    .bind(time::OffsetDateTime::now_utc().date() - time::Duration::days(90))
+    .fetch_one(pool)
+    .await
+}

@@ -33,3 +33,56 @@ pub async fn insert(conn: &mut PgConnection, user: NewUser<'_>) -> Result<Uuid, 
     .fetch_one(conn)
     .await
 }
+
+/// What login needs to check a password.
+#[derive(Debug, sqlx::FromRow)]
+pub struct LoginRow {
+    pub id: Uuid,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn find_for_login(
+    pool: &sqlx::PgPool,
+    email: &str,
+) -> Result<Option<LoginRow>, sqlx::Error> {
+    sqlx::query_as::<_, LoginRow>(
+        "SELECT id, password_hash, disabled_at IS NOT NULL AS disabled FROM users WHERE lower(email) = lower($1)",
+    )
+    .bind(email)
+    .fetch_optional(pool)
+    .await
+}
+
+/// A signed-in person as every request sees them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionUserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub department_id: Option<Uuid>,
+    pub department_slug: Option<String>,
+    pub department_name: Option<String>,
+    pub password_hash: String,
+}
+
+/// The user behind a session, unless disabled (which ends their sessions).
+#[tracing::instrument(skip_all)]
+pub async fn find_active(
+    pool: &sqlx::PgPool,
+    id: Uuid,
+) -> Result<Option<SessionUserRow>, sqlx::Error> {
+    sqlx::query_as::<_, SessionUserRow>(
+        r#"
+        SELECT u.id, u.email, u.name, u.role, u.department_id,
+               d.slug AS department_slug, d.name AS department_name, u.password_hash
+        FROM users u LEFT JOIN departments d ON d.id = u.department_id
+        WHERE u.id = $1 AND u.disabled_at IS NULL
+        "#,
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}

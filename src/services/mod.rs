@@ -1,4 +1,5 @@
 //! Use-cases: the rules of PRODUCT.md, between the web layer and the repositories.
 
 pub mod accounts;
+pub mod auth;
 pub mod passwords;

@@ -2,21 +2,19 @@
 //! deployed `centric` needs no files beside it. URLs carry a content hash
 //! (`?v=ASSET_VERSION`), so a found asset may be cached for a year; a miss may not.
 
-use axum::Router;
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::web::access::{Access, Routes};
 
 #[derive(rust_embed::Embed)]
 #[folder = "static/"]
 struct Assets;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/static/{*path}", get(asset))
+pub fn routes() -> Routes {
+    Routes::default().get("/static/{*path}", Access::Public, asset)
 }
 
 async fn asset(Path(path): Path<String>) -> Result<Response, AppError> {

@@ -1,20 +1,19 @@
 //! Probes for load balancers and orchestrators: `/healthz` says the process is alive,
 //! `/readyz` says it can serve (the database answers).
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Json, Router};
 use sqlx::PgPool;
 use std::time::Duration;
 
-use crate::state::AppState;
+use crate::web::access::{Access, Routes};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/healthz", Access::Public, healthz)
+        .get("/readyz", Access::Public, readyz)
 }
 
 async fn healthz() -> impl IntoResponse {

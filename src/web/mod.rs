@@ -1,13 +1,34 @@
-//! The views: one module per page area, each with `fn routes() -> Router<AppState>`.
+//! The views: one module per page area, each with `fn routes() -> Routes` that states who
+//! may use every route (see `access`).
 
+pub mod access;
+pub mod admin;
+pub mod api;
 pub mod assets;
+pub mod auth;
+pub mod caller;
+pub mod departments;
+pub mod executive;
 pub mod health;
-pub mod home;
+pub mod layout;
+pub mod rate_limit;
 
 use askama::Template;
 use axum::response::Html;
 
 use crate::error::AppError;
+
+/// Every route of Centric with who may use it.
+pub fn routes() -> access::Routes {
+    access::Routes::default()
+        .merge(auth::routes())
+        .merge(health::routes())
+        .merge(assets::routes())
+        .merge(departments::routes())
+        .merge(executive::routes())
+        .merge(admin::routes())
+        .merge(api::routes())
+}
 
 /// Renders a page template; a template error becomes a logged 500.
 pub fn render(page: &impl Template) -> Result<Html<String>, AppError> {

@@ -266,11 +266,17 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// `spawn_app` with settings adjusted (short session limits, low rate limits …).
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut ServerSettings)) -> TestApp {
     let db = TestDb::new().await;
-    let settings = ServerSettings {
+    let mut settings = ServerSettings {
         addr: "127.0.0.1:0".parse().unwrap(),
         ..ServerSettings::default()
     };
+    adjust(&mut settings);
     let application = Application::build(settings, db.pool.clone())
         .await
         .expect("the app binds");
@@ -279,11 +285,7 @@ pub async fn spawn_app() -> TestApp {
     let server = tokio::spawn(application.run_until(async {
         let _ = signal.await;
     }));
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let client = new_client();
     TestApp {
         address,
         client,
@@ -313,4 +315,89 @@ impl TestApp {
         }
         self.server.take().expect("the server runs")
     }
+}
+
+/// A person the test created, with the password to sign in.
+pub struct TestUser {
+    pub id: uuid::Uuid,
+    pub email: String,
+    pub password: String,
+}
+
+pub const TEST_PASSWORD: &str = "a long test password";
+
+/// Adds a department straight into the database.
+pub async fn add_department(pool: &PgPool, slug: &str, name: &str, kind: &str) -> uuid::Uuid {
+    sqlx::query_scalar(
+        "INSERT INTO departments (slug, name, kind) VALUES ($1, $2, $3)
+         ON CONFLICT (slug) DO UPDATE SET name = excluded.name RETURNING id",
+    )
+    .bind(slug)
+    .bind(name)
+    .bind(kind)
+    .fetch_one(pool)
+    .await
+    .expect("department inserted")
+}
+
+impl TestApp {
+    /// Creates a user through the same service the CLI uses.
+    pub async fn create_user(&self, role: &str, department: Option<&str>) -> TestUser {
+        let email = format!("{role}-{}@example.com", uuid::Uuid::new_v4().simple());
+        let request = centric::services::accounts::NewUserRequest {
+            email: email.clone(),
+            name: format!("Test {role}"),
+            role: role.to_owned(),
+            department: department.map(str::to_owned),
+            password: TEST_PASSWORD.to_owned(),
+        };
+        let id = centric::services::accounts::create_user(
+            &self.db.pool,
+            request,
+            &centric::repo::audit::Actor::Cli,
+        )
+        .await
+        .expect("user created");
+        TestUser {
+            id,
+            email,
+            password: TEST_PASSWORD.to_owned(),
+        }
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn log_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_form("/login", &[("email", email), ("password", password)])
+            .await
+    }
+
+    /// Creates a user of `role` (a department head heads `sales`) and signs this app's
+    /// client in as them.
+    pub async fn signed_in_as(&self, role: &str) -> TestUser {
+        let department = (role == "department-head").then_some("sales");
+        if department.is_some() {
+            add_department(&self.db.pool, "sales", "Sales", "front-line").await;
+        }
+        let user = self.create_user(role, department).await;
+        let response = self.log_in(&user.email, &user.password).await;
+        assert_eq!(response.status(), 303, "signing in as {role} redirects");
+        user
+    }
+}
+
+/// A second client on the same app, with its own cookies (another browser).
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }

@@ -2,10 +2,13 @@
 
 mod helpers;
 
+mod access;
 mod cli;
 mod demo;
+mod departments;
+mod hardening;
 mod health;
-mod home;
 mod launcher;
 mod schema;
+mod sessions;
 mod shutdown;

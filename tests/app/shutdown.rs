@@ -7,13 +7,13 @@ use std::time::Duration;
 #[tokio::test]
 async fn graceful_shutdown_finishes_an_in_flight_request() {
     let mut app = spawn_app().await;
-    // Hold a lock the home page's query needs, so its request stays in flight.
+    // Hold a lock the login page's query needs, so its request stays in flight.
     let mut blocker = app.db.connect().await;
-    sqlx::raw_sql("BEGIN; LOCK TABLE departments IN ACCESS EXCLUSIVE MODE;")
+    sqlx::raw_sql("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE;")
         .execute(&mut blocker)
         .await
         .unwrap();
-    let in_flight = tokio::spawn(app.client.get(app.url("/")).send());
+    let in_flight = tokio::spawn(app.client.get(app.url("/login")).send());
     let waiting = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'centric' AND wait_event_type = 'Lock'";
     for _ in 0..100 {
         let n: i64 = sqlx::query_scalar(waiting)

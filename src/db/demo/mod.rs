@@ -136,6 +136,14 @@ pub async fn is_empty(pool: &PgPool) -> Result<bool, sqlx::Error> {
     .await
 }
 
+/// Is the demo organisation loaded (so its documented accounts exist)?
+pub async fn is_loaded(pool: &PgPool) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE lower(email) = $1)")
+        .bind(DEMO_USERS[0].email)
+        .fetch_one(pool)
+        .await
+}
+
 /// Loads the demo organisation into an empty database: all of it, or nothing.
 pub async fn load(pool: &PgPool, show_progress: bool) -> anyhow::Result<DemoSummary> {
     let started = Instant::now();

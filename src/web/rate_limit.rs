@@ -1,0 +1,64 @@
+//! In-memory rate limits (GCRA, from the governor crate) per client IP and per API
+//! token. Per replica: with several replicas behind a balancer each allows its share.
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use uuid::Uuid;
+
+pub struct RateLimits {
+    login: DefaultKeyedRateLimiter<IpAddr>,
+    api: DefaultKeyedRateLimiter<Uuid>,
+}
+
+impl RateLimits {
+    pub fn new(login_per_minute: u32, api_per_minute: u32) -> Self {
+        let per_minute =
+            |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least one"));
+        Self {
+            login: RateLimiter::keyed(per_minute(login_per_minute)),
+            api: RateLimiter::keyed(per_minute(api_per_minute)),
+        }
+    }
+
+    /// `Err(seconds)` to wait when this IP has used up its login attempts.
+    pub fn login(&self, ip: IpAddr) -> Result<(), u64> {
+        Self::check(&self.login, &ip)
+    }
+
+    /// `Err(seconds)` to wait when this token has used up its requests.
+    pub fn api(&self, token: Uuid) -> Result<(), u64> {
+        Self::check(&self.api, &token)
+    }
+
+    fn check<K: std::hash::Hash + Eq + Clone>(
+        limiter: &DefaultKeyedRateLimiter<K>,
+        key: &K,
+    ) -> Result<(), u64> {
+        limiter.check_key(key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_eleventh_login_in_a_minute_is_refused_with_a_wait() {
+        let limits = RateLimits::new(10, 600);
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        for _ in 0..10 {
+            assert!(limits.login(ip).is_ok());
+        }
+        let wait = limits.login(ip).unwrap_err();
+        assert!((1..=6).contains(&wait), "{wait}");
+        assert!(
+            limits.login("192.0.2.2".parse().unwrap()).is_ok(),
+            "other clients are unaffected"
+        );
+    }
+}
