@@ -25,6 +25,11 @@ impl DepartmentKind {
         }
     }
 
+    /// The label for a stored kind, or "Department" for one this version does not know.
+    pub fn label_of(stored: &str) -> &'static str {
+        Self::parse(stored).map_or("Department", Self::label)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::FrontLine => "Front line",

@@ -19,7 +19,7 @@ pub struct DepartmentOverview {
 
 impl DepartmentOverview {
     pub fn kind_label(&self) -> &'static str {
-        crate::domain::DepartmentKind::parse(&self.kind).map_or("Department", |kind| kind.label())
+        crate::domain::DepartmentKind::label_of(&self.kind)
     }
 }
 
@@ -76,7 +76,7 @@ pub struct DepartmentProfile {
 
 impl DepartmentProfile {
     pub fn kind_label(&self) -> &'static str {
-        crate::domain::DepartmentKind::parse(&self.kind).map_or("Department", |kind| kind.label())
+        crate::domain::DepartmentKind::label_of(&self.kind)
     }
 }
 

@@ -46,3 +46,8 @@ pub async fn counts(pool: &PgPool) -> Result<ProgrammeCounts, sqlx::Error> {
     .fetch_one(pool)
     .await
 }
+
+/// The organisation's name and programme counts, as the landing pages show them.
+pub async fn summary(pool: &PgPool) -> Result<(Option<String>, ProgrammeCounts), sqlx::Error> {
+    Ok((name(pool).await?, counts(pool).await?))
+}

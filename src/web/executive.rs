@@ -30,8 +30,7 @@ async fn show(
     Extension(caller): Extension<Caller>,
     uri: Uri,
 ) -> Result<Html<String>, AppError> {
-    let org_name = organisation::name(&state.pool).await?;
-    let counts = organisation::counts(&state.pool).await?;
+    let (org_name, counts) = organisation::summary(&state.pool).await?;
     render(&ExecutivePage {
         layout: Layout::for_caller(&caller, uri.path()),
         org_name,

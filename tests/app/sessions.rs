@@ -3,20 +3,26 @@
 use crate::helpers::{new_client, spawn_app, spawn_app_with};
 use std::time::Duration;
 
-fn session_cookie(response: &reqwest::Response) -> Option<String> {
+/// The whole `Set-Cookie` line of the session cookie, attributes included.
+fn session_set_cookie(response: &reqwest::Response) -> Option<String> {
     response
         .headers()
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find(|c| c.starts_with("centric_session="))
-        .map(|c| {
-            c.split(';')
-                .next()
-                .unwrap()
-                .trim_start_matches("centric_session=")
-                .to_owned()
-        })
+        .map(str::to_owned)
+}
+
+/// Just the session id.
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    let line = session_set_cookie(response)?;
+    Some(
+        line.split(';')
+            .next()?
+            .trim_start_matches("centric_session=")
+            .to_owned(),
+    )
 }
 
 /// A client that presents exactly this session cookie.
@@ -48,13 +54,7 @@ async fn the_session_cookie_is_http_only_same_site_lax_and_not_secure_over_http(
     let app = spawn_app().await;
     let user = app.create_user("executive", None).await;
     let response = app.log_in(&user.email, &user.password).await;
-    let cookie = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.starts_with("centric_session="))
-        .unwrap();
+    let cookie = session_set_cookie(&response).unwrap();
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(!cookie.contains("Secure"), "plain http: {cookie}");
@@ -65,13 +65,7 @@ async fn cookies_are_secure_when_the_public_url_is_https() {
     let app = spawn_app_with(|s| s.public_url = "https://cx.example.com".into()).await;
     let user = app.create_user("executive", None).await;
     let response = app.log_in(&user.email, &user.password).await;
-    let cookie = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.starts_with("centric_session="))
-        .unwrap();
+    let cookie = session_set_cookie(&response).unwrap();
     assert!(cookie.contains("Secure"), "{cookie}");
 }
 
