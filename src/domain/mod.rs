@@ -2,12 +2,14 @@
 
 mod account;
 mod department;
+mod form;
 mod score;
 mod slug;
 mod theme;
 
 pub use account::{Email, Password, Role, TokenScope};
 pub use department::DepartmentKind;
+pub use form::FieldErrors;
 pub use score::{Category, Score};
 pub use slug::Slug;
 pub use theme::Keywords;

@@ -2,4 +2,5 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod kpis;
 pub mod passwords;

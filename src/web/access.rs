@@ -2,7 +2,7 @@
 //! registered through [`Routes`] with its [`Access`]; the same list drives the guard and
 //! the route-table test that requests every route as every kind of caller.
 
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, RawPathParams, Request, State};
 use axum::handler::Handler;
 use axum::http::{Method, StatusCode};
 use axum::middleware::{Next, from_fn_with_state};
@@ -24,14 +24,18 @@ pub enum Access {
     SignedIn,
     /// The CX lead only: configuration and the audit log.
     CxLead,
+    /// Writes to the department named by the route's `{slug}`: the CX lead, or that
+    /// department's own head (whose department comes from their account).
+    DepartmentEditor,
     /// The JSON API: a token with this scope (an `admin` token may do anything), or —
     /// for reading — a signed-in person.
     Api(TokenScope),
 }
 
 impl Access {
-    /// Does `caller` pass? `Err` says how to refuse.
-    fn check(self, caller: &Caller) -> Result<(), Refusal> {
+    /// Does `caller` pass for a route whose `{slug}` is `department`? `Err` says how to
+    /// refuse.
+    fn check(self, caller: &Caller, department: Option<&str>) -> Result<(), Refusal> {
         match (self, caller) {
             (Self::Public, _) => Ok(()),
             (Self::Api(_), Caller::Anonymous | Caller::BadToken) => Err(Refusal::Unauthenticated),
@@ -48,6 +52,16 @@ impl Access {
             (Self::SignedIn, Caller::User(_)) => Ok(()),
             (Self::CxLead, Caller::User(user)) if user.role == Role::CxLead => Ok(()),
             (Self::CxLead, Caller::User(_)) => Err(Refusal::Forbidden),
+            (Self::DepartmentEditor, Caller::User(user)) => match user.role {
+                Role::CxLead => Ok(()),
+                Role::DepartmentHead
+                    if user.department.as_ref().map(|d| d.slug.as_str()) == department
+                        && department.is_some() =>
+                {
+                    Ok(())
+                }
+                _ => Err(Refusal::Forbidden),
+            },
         }
     }
 
@@ -142,7 +156,16 @@ async fn guard(
     request: Request,
     next: Next,
 ) -> Response {
-    match access.check(&caller) {
+    let (mut parts, body) = request.into_parts();
+    let department = match RawPathParams::from_request_parts(&mut parts, &()).await {
+        Ok(params) => params
+            .iter()
+            .find(|(name, _)| *name == "slug")
+            .map(|(_, value)| value.to_owned()),
+        Err(_) => None,
+    };
+    let request = Request::from_parts(parts, body);
+    match access.check(&caller, department.as_deref()) {
         Ok(()) => next.run(request).await,
         Err(Refusal::Unauthenticated) if access.is_api() => {
             let mut response = ApiError::new(

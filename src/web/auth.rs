@@ -1,9 +1,9 @@
 //! Signing in and out.
 
+use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -12,6 +12,7 @@ use crate::services::auth::{self, LoginOutcome};
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
 use crate::web::caller::{self, Caller, ClientIp};
+use crate::web::form::Form;
 use crate::web::layout::{Layout, home_for};
 use crate::web::render;
 

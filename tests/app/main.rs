@@ -8,6 +8,7 @@ mod demo;
 mod departments;
 mod hardening;
 mod health;
+mod kpis;
 mod launcher;
 mod schema;
 mod sessions;

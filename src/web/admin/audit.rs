@@ -6,6 +6,7 @@ use axum::http::Uri;
 use axum::response::Html;
 use serde::Deserialize;
 
+use crate::domain::FieldErrors;
 use crate::error::AppError;
 use crate::repo::audit::{self, AuditFilter, AuditRow};
 use crate::state::AppState;
@@ -38,18 +39,9 @@ pub struct AuditPage {
     pub query: AuditQuery,
     pub rows: Vec<AuditRow>,
     /// Field-level messages for the filter form (e.g. "from" is not a date).
-    pub errors: Vec<(&'static str, &'static str)>,
+    pub errors: FieldErrors,
     /// The query string of the next (older) page, if there is one.
     pub next_page: Option<String>,
-}
-
-impl AuditPage {
-    pub fn error_for(&self, field: &str) -> Option<&'static str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, message)| *message)
-    }
 }
 
 async fn show(
@@ -58,7 +50,7 @@ async fn show(
     Query(query): Query<AuditQuery>,
     uri: Uri,
 ) -> Result<Html<String>, AppError> {
-    let mut errors = Vec::new();
+    let mut errors = FieldErrors::default();
     let mut date = |field: &'static str, raw: &str| -> Option<time::Date> {
         let raw = raw.trim();
         if raw.is_empty() {
@@ -67,7 +59,7 @@ async fn show(
         let parsed =
             time::Date::parse(raw, &time::format_description::well_known::Iso8601::DATE).ok();
         if parsed.is_none() {
-            errors.push((field, "use a date such as 2026-01-31"));
+            errors.add(field, "use a date such as 2026-01-31");
         }
         parsed
     };
