@@ -83,6 +83,13 @@ pub enum TokenCommand {
         #[arg(long, value_parser = ["ingest", "read", "admin"])]
         scope: String,
     },
+    /// List tokens: prefix, name, scope, created, last used, revoked.
+    List,
+    /// Revoke a token by its prefix (as shown by `token list`); it stops working at once.
+    Revoke {
+        /// The token's prefix, e.g. ctk_AbCd1234.
+        prefix: String,
+    },
 }
 
 /// Runs a command, then releases the database: the embedded cluster is stopped unless
@@ -164,6 +171,27 @@ async fn execute(command: Command, database: &Database) -> anyhow::Result<()> {
             let issued = accounts::create_token(pool, &name, &scope, &Actor::Cli).await?;
             // Alone on stdout, so scripts can capture it; everything else goes to stderr.
             println!("{}", issued.token);
+        }
+        Command::Token(TokenCommand::List) => {
+            for token in crate::repo::api_tokens::list(pool).await? {
+                let used = token
+                    .last_used_at
+                    .map_or("never".to_owned(), |t| t.date().to_string());
+                let state = token
+                    .revoked_at
+                    .map_or("active".to_owned(), |t| format!("revoked {}", t.date()));
+                println!(
+                    "{}\t{}\t{}\tcreated {}\tlast used {used}\t{state}",
+                    token.prefix,
+                    token.scope,
+                    token.name,
+                    token.created_at.date()
+                );
+            }
+        }
+        Command::Token(TokenCommand::Revoke { prefix }) => {
+            accounts::revoke_token(pool, &prefix, &Actor::Cli).await?;
+            tracing::info!(%prefix, "token revoked");
         }
     }
     Ok(())

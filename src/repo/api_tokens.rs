@@ -50,3 +50,36 @@ pub async fn find_active(
     .fetch_optional(pool)
     .await
 }
+
+/// A token as the token list shows it (never the token itself, which is not stored).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenListing {
+    pub id: Uuid,
+    pub name: String,
+    pub prefix: String,
+    pub scope: String,
+    pub created_at: time::OffsetDateTime,
+    pub last_used_at: Option<time::OffsetDateTime>,
+    pub revoked_at: Option<time::OffsetDateTime>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn list(pool: &sqlx::PgPool) -> Result<Vec<TokenListing>, sqlx::Error> {
+    sqlx::query_as::<_, TokenListing>(
+        "SELECT id, name, prefix, scope, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY created_at DESC",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Revokes the active token with this prefix; returns its id, or None if there is none.
+#[tracing::instrument(skip_all)]
+pub async fn revoke_by_prefix(
+    conn: &mut PgConnection,
+    prefix: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("UPDATE api_tokens SET revoked_at = now() WHERE prefix = $1 AND revoked_at IS NULL RETURNING id")
+        .bind(prefix)
+        .fetch_optional(conn)
+        .await
+}

@@ -164,6 +164,32 @@ pub async fn create_token(
     Ok(IssuedToken { id, token })
 }
 
+/// Revokes the active token with this prefix, audited.
+pub async fn revoke_token(
+    pool: &PgPool,
+    prefix: &str,
+    actor: &audit::Actor,
+) -> Result<(), AccountError> {
+    let mut tx = pool.begin().await?;
+    let Some(id) = repo::api_tokens::revoke_by_prefix(&mut tx, prefix.trim()).await? else {
+        return Err(invalid("prefix")(Invalid::new(format!(
+            "no active token has the prefix '{}'",
+            prefix.trim()
+        ))));
+    };
+    let entry = audit::Entry {
+        actor,
+        action: "token.revoke",
+        target_type: "api_token",
+        target_id: id.to_string(),
+        before: Some(serde_json::json!({ "revoked": false })),
+        after: Some(serde_json::json!({ "revoked": true })),
+    };
+    audit::record(&mut tx, entry).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// What is stored for a token: its SHA-256. Tokens are long and random, so a fast hash
 /// is enough (no salt or stretching needed, unlike passwords).
 pub fn token_hash(token: &str) -> [u8; 32] {

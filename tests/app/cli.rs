@@ -274,3 +274,46 @@ async fn out_of_range_settings_are_refused_with_the_allowed_range() {
     assert!(!output.status.success());
     assert!(stderr(&output).contains("1..=3600"), "{}", stderr(&output));
 }
+
+#[tokio::test]
+async fn token_list_and_revoke_work_by_prefix_and_are_audited() {
+    let db = TestDb::new().await;
+    let created = centric(
+        &db,
+        &["token", "create", "--name", "CRM export", "--scope", "read"],
+        "",
+    );
+    let token = String::from_utf8(created.stdout).unwrap().trim().to_owned();
+    let prefix = &token[..12];
+
+    let listed = centric(&db, &["token", "list"], "");
+    let listing = String::from_utf8(listed.stdout).unwrap();
+    assert!(
+        listing.contains(prefix) && listing.contains("CRM export") && listing.contains("active"),
+        "{listing}"
+    );
+    assert!(!listing.contains(&token), "the list never shows a token");
+
+    let revoked = centric(&db, &["token", "revoke", prefix], "");
+    assert!(revoked.status.success(), "{}", stderr(&revoked));
+    let revoked_at: Option<time::OffsetDateTime> =
+        sqlx::query_scalar("SELECT revoked_at FROM api_tokens")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert!(revoked_at.is_some());
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'token.revoke'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(audited, 1);
+
+    let again = centric(&db, &["token", "revoke", prefix], "");
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("no active token has the prefix"),
+        "{}",
+        stderr(&again)
+    );
+}
