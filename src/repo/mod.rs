@@ -7,7 +7,9 @@ pub mod departments;
 pub mod kpis;
 pub mod login_throttle;
 pub mod organisation;
+pub mod responses;
 pub mod rollups;
+pub mod themes;
 pub mod users;
 
 /// Does the database answer a trivial query?

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod ingest;
 pub mod kpis;
 pub mod metrics;
 pub mod passwords;

@@ -10,6 +10,7 @@ mod hardening;
 mod health;
 mod kpis;
 mod launcher;
+mod rollups;
 mod schema;
 mod sessions;
 mod shutdown;

@@ -1,0 +1,39 @@
+//! Storing responses, whatever their source (public survey, API, import): one
+//! transaction per batch in which the rows, their rollup counts and their theme tags are
+//! written together.
+
+use sqlx::PgConnection;
+
+use crate::domain::Keywords;
+use crate::repo::responses::{self, NewResponse, Stored};
+use crate::repo::themes;
+
+/// Stores `rows` inside the caller's transaction; duplicates (same `external_id` for a
+/// survey, same `submission_id`) are skipped. Returns what was stored.
+pub async fn store(
+    tx: &mut PgConnection,
+    rows: &[NewResponse],
+) -> Result<Vec<Stored>, sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let time_zone = responses::time_zone(tx).await?;
+    let stored = responses::insert_batch(tx, rows, &time_zone).await?;
+    let themes: Vec<(uuid::Uuid, Keywords)> = themes::active(tx)
+        .await?
+        .into_iter()
+        .filter_map(|theme| Some((theme.id, Keywords::from_list(&theme.keywords).ok()?)))
+        .collect();
+    let tags: Vec<(i64, uuid::Uuid)> = stored
+        .iter()
+        .filter_map(|row| Some((row.id, row.comment.as_deref()?)))
+        .flat_map(|(id, comment)| {
+            themes
+                .iter()
+                .filter(move |(_, keywords)| keywords.matches(comment))
+                .map(move |(theme, _)| (id, *theme))
+        })
+        .collect();
+    responses::tag(tx, &tags).await?;
+    Ok(stored)
+}
