@@ -1,5 +1,6 @@
--- Per-account login throttling: failed attempts per e-mail address (known or not, so
--- the throttle itself does not reveal which accounts exist).
+-- Login lockout: failed attempts per e-mail address and client network ("email|net"),
+-- known accounts or not (so the throttle does not reveal which accounts exist). Keyed
+-- by network too, so that guessing from one place cannot lock the owner out everywhere.
 CREATE TABLE login_throttle (
     email_key     text PRIMARY KEY CHECK (length(email_key) <= 254),
     failures      integer     NOT NULL DEFAULT 0 CHECK (failures >= 0),

@@ -62,6 +62,10 @@ impl ErrorPage {
                 "Not allowed",
                 "Your role does not include this page or action. If you need it, ask your CX lead.",
             ),
+            StatusCode::BAD_REQUEST => (
+                "Address not understood",
+                "Part of this address could not be read. Check the link, or start again from the home page.",
+            ),
             StatusCode::UNPROCESSABLE_ENTITY => (
                 "The form did not fit",
                 "What was sent does not match this form (a field is missing or unexpected). Go back, reload the page and try again.",

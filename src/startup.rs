@@ -71,7 +71,7 @@ pub fn router_with_table(state: AppState) -> (Router, Vec<RouteInfo>) {
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout()))
         // Outside the panic catcher, so even a panic's 500 page carries the headers.
         .layer(CatchPanicLayer::custom(|_| internal_error_page()))
-        .layer(axum::middleware::from_fn(security_headers))
+        .layer(from_fn_with_state(settings.secure_cookies(), security_headers))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http()
@@ -98,6 +98,7 @@ fn session_store(pool: &PgPool) -> PostgresStore {
 /// Headers on every response, whatever its status: no inline script, no framing, no
 /// sniffing, no referrer leaks; pages are not cached unless a route says otherwise.
 async fn security_headers(
+    axum::extract::State(https): axum::extract::State<bool>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
@@ -118,12 +119,36 @@ async fn security_headers(
             headers.insert(name, HeaderValue::from_static(value));
         }
     }
+    // Over https, browsers should never again try plain http for this site.
+    if https && !headers.contains_key(header::STRICT_TRANSPORT_SECURITY) {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     response
 }
 
 /// A cross-site form post is refused with the same 403 page as any other refusal.
 fn csrf_rejection(_: tower_http::csrf::ProtectionError) -> Response {
     ErrorPage::for_status(StatusCode::FORBIDDEN).into_response_with(StatusCode::FORBIDDEN)
+}
+
+/// Keeps in-memory and throttling state from growing without bound.
+async fn maintain(pool: PgPool, limits: Arc<RateLimits>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    for round in 0u64.. {
+        tick.tick().await;
+        limits.prune();
+        if round % 10 == 0
+            && let Err(error) = crate::repo::login_throttle::prune(&pool).await
+        {
+            tracing::debug!(%error, "could not prune the login throttle");
+        }
+        if pool.is_closed() {
+            return;
+        }
+    }
 }
 
 /// A panic becomes the generic error page; the server keeps serving.
@@ -151,6 +176,8 @@ impl Application {
         ));
         // Expired sessions are deleted in the background; the task ends with the pool.
         tokio::spawn(session_store(&pool).continuously_delete_expired(Duration::from_secs(600)));
+        tokio::spawn(maintain(pool.clone(), limits.clone()));
+        tokio::spawn(crate::services::auth::warm_up());
         let router = router(AppState {
             pool,
             settings: settings.clone(),

@@ -1,4 +1,4 @@
-//! Failed logins per account key, for the per-account slowdown.
+//! Failed logins per account and network, for the lockout after repeated failures.
 
 use sqlx::PgPool;
 use time::OffsetDateTime;
@@ -55,4 +55,15 @@ pub async fn clear(pool: &PgPool, key: &str) -> Result<(), sqlx::Error> {
         .execute(pool)
         .await
         .map(|_| ())
+}
+
+/// Forgets records that no longer lock anything and whose window is long over.
+#[tracing::instrument(skip_all)]
+pub async fn prune(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM login_throttle WHERE window_start < now() - interval '1 day' AND (locked_until IS NULL OR locked_until < now())",
+    )
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected())
 }

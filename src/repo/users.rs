@@ -39,6 +39,7 @@ pub async fn insert(conn: &mut PgConnection, user: NewUser<'_>) -> Result<Uuid, 
 pub struct LoginRow {
     pub id: Uuid,
     pub password_hash: String,
+    pub session_epoch: i32,
     pub disabled: bool,
 }
 
@@ -48,7 +49,7 @@ pub async fn find_for_login(
     email: &str,
 ) -> Result<Option<LoginRow>, sqlx::Error> {
     sqlx::query_as::<_, LoginRow>(
-        "SELECT id, password_hash, disabled_at IS NOT NULL AS disabled FROM users WHERE lower(email) = lower($1)",
+        "SELECT id, password_hash, session_epoch, disabled_at IS NOT NULL AS disabled FROM users WHERE lower(email) = lower($1)",
     )
     .bind(email)
     .fetch_optional(pool)
@@ -66,6 +67,7 @@ pub struct SessionUserRow {
     pub department_slug: Option<String>,
     pub department_name: Option<String>,
     pub password_hash: String,
+    pub session_epoch: i32,
 }
 
 /// The user behind a session, unless disabled (which ends their sessions).
@@ -77,7 +79,7 @@ pub async fn find_active(
     sqlx::query_as::<_, SessionUserRow>(
         r#"
         SELECT u.id, u.email, u.name, u.role, u.department_id,
-               d.slug AS department_slug, d.name AS department_name, u.password_hash
+               d.slug AS department_slug, d.name AS department_name, u.password_hash, u.session_epoch
         FROM users u LEFT JOIN departments d ON d.id = u.department_id
         WHERE u.id = $1 AND u.disabled_at IS NULL
         "#,

@@ -1,7 +1,7 @@
 //! Signing in and out.
 
 use axum::Extension;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -12,7 +12,7 @@ use crate::services::auth::{self, LoginOutcome};
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
 use crate::web::caller::{self, Caller, ClientIp};
-use crate::web::form::Form;
+use crate::web::extract::{Form, Query};
 use crate::web::layout::{Layout, home_for};
 use crate::web::render;
 
@@ -86,9 +86,9 @@ async fn log_in(
     match auth::log_in(&state.pool, &form.email, &form.password, ip).await? {
         LoginOutcome::Success {
             user_id,
-            password_hash,
+            session_hash,
         } => {
-            caller::begin_login(&session, user_id, &password_hash).await?;
+            caller::begin_login(&session, user_id, session_hash).await?;
             let target = if next.is_empty() {
                 "/".to_owned()
             } else {
@@ -142,10 +142,17 @@ fn too_many(retry_after_secs: u64) -> Response {
     response
 }
 
-/// Only a path on this site may follow login: no `//host` or `https://…` open redirects.
+/// Only a path on this site may follow login: no `//host`, `/\\host` or `https://…` open
+/// redirects, and no whitespace or control characters (browsers drop tabs and newlines,
+/// which would turn `/\t/host` into `//host`).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && path.chars().all(|c| c.is_ascii_graphic()) =>
+        {
             path.to_owned()
         }
         _ => String::new(),
@@ -167,6 +174,10 @@ mod tests {
             "https://evil.example",
             "/\\evil.example",
             "javascript:alert(1)",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "/\r\nSet-Cookie: x=1",
         ] {
             assert_eq!(safe_next(Some(hostile)), "", "{hostile}");
         }

@@ -196,7 +196,8 @@ async fn resolve_caller(
         repo::users::find_active(&state.pool, login.user_id).await?
     };
     // Disabled, deleted, password changed since, or past its lifetime: the session ends.
-    let Some(row) = user.filter(|row| session_auth_hash(&row.password_hash) == login.auth_hash)
+    let Some(row) = user
+        .filter(|row| session_auth_hash(&row.password_hash, row.session_epoch) == login.auth_hash)
     else {
         session.flush().await.map_err(session_error)?;
         return Ok(Caller::Anonymous);
@@ -225,12 +226,12 @@ fn session_error(error: tower_sessions::session::Error) -> sqlx::Error {
 pub async fn begin_login(
     session: &Session,
     user_id: Uuid,
-    password_hash: &str,
+    session_hash: String,
 ) -> Result<(), sqlx::Error> {
     session.cycle_id().await.map_err(session_error)?;
     let login = SessionLogin {
         user_id,
-        auth_hash: session_auth_hash(password_hash),
+        auth_hash: session_hash,
         authenticated_at: time::OffsetDateTime::now_utc().unix_timestamp(),
     };
     session
@@ -248,15 +249,23 @@ fn client_ip(peer: IpAddr, headers: &axum::http::HeaderMap, trusted_proxies: &[I
     if !trusted_proxies.contains(&peer) {
         return peer;
     }
-    headers
+    let hops: Vec<&str> = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|part| part.trim().parse::<IpAddr>().ok())
-        .rev()
-        .find(|ip| !trusted_proxies.contains(ip))
-        .unwrap_or(peer)
+        .map(str::trim)
+        .collect();
+    // Walk back from the hop our proxy appended; an entry we cannot read ends the walk
+    // (anything left of it may be the client's own invention).
+    for hop in hops.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if trusted_proxies.contains(&ip) => continue,
+            Ok(ip) => return ip,
+            Err(_) => return peer,
+        }
+    }
+    peer
 }
 
 #[cfg(test)]
@@ -274,6 +283,13 @@ mod tests {
     fn x_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy() {
         let peer: IpAddr = "203.0.113.9".parse().unwrap();
         assert_eq!(client_ip(peer, &forwarded("1.2.3.4"), &[]), peer);
+    }
+
+    #[test]
+    fn an_unreadable_hop_stops_the_walk_instead_of_trusting_what_is_left_of_it() {
+        let proxy: IpAddr = "10.0.0.5".parse().unwrap();
+        let headers = forwarded("6.6.6.6, 198.51.100.7:4711");
+        assert_eq!(client_ip(proxy, &headers, &[proxy]), proxy);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The departments: the list every signed-in person sees, and each department's page.
 
 use axum::Extension;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -21,7 +21,7 @@ use crate::repo::organisation;
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
 use crate::web::caller::Caller;
-use crate::web::form::Form;
+use crate::web::extract::{Form, Path, Query};
 use crate::web::layout::Layout;
 use crate::web::render;
 

@@ -9,7 +9,7 @@ pub mod auth;
 pub mod caller;
 pub mod departments;
 pub mod executive;
-pub mod form;
+pub mod extract;
 pub mod health;
 pub mod layout;
 pub mod rate_limit;

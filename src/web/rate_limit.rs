@@ -1,5 +1,6 @@
-//! In-memory rate limits (GCRA, from the governor crate) per client IP and per API
+//! In-memory rate limits (GCRA, from the governor crate) per client network and per API
 //! token. Per replica: with several replicas behind a balancer each allows its share.
+//! IPv6 clients are keyed by their /64, since one client usually holds a whole /64.
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -22,9 +23,17 @@ impl RateLimits {
         }
     }
 
-    /// `Err(seconds)` to wait when this IP has used up its login attempts.
+    /// `Err(seconds)` to wait when this client has used up its login attempts.
     pub fn login(&self, ip: IpAddr) -> Result<(), u64> {
-        Self::check(&self.login, &ip)
+        Self::check(&self.login, &client_key(ip))
+    }
+
+    /// Forgets idle keys, so the maps stay as small as the set of recent clients.
+    pub fn prune(&self) {
+        self.login.retain_recent();
+        self.login.shrink_to_fit();
+        self.api.retain_recent();
+        self.api.shrink_to_fit();
     }
 
     /// `Err(seconds)` to wait when this token has used up its requests.
@@ -40,6 +49,16 @@ impl RateLimits {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
         })
+    }
+}
+
+/// The address a limit applies to: IPv4 as is, IPv6 by its /64.
+pub fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => IpAddr::V6(std::net::Ipv6Addr::from(
+            u128::from(v6) & !((1u128 << 64) - 1),
+        )),
     }
 }
 

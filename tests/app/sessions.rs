@@ -132,6 +132,29 @@ async fn disabling_a_user_ends_their_sessions() {
 }
 
 #[tokio::test]
+async fn a_new_session_epoch_ends_sessions_even_if_the_account_is_enabled_again() {
+    let app = spawn_app().await;
+    let user = app.create_user("executive", None).await;
+    app.log_in(&user.email, &user.password).await;
+    sqlx::query(
+        "UPDATE users SET disabled_at = now(), session_epoch = session_epoch + 1 WHERE id = $1",
+    )
+    .bind(user.id)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE users SET disabled_at = NULL WHERE id = $1")
+        .bind(user.id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(
+        !is_signed_in(&app.client, &app).await,
+        "re-enabling does not revive the old session"
+    );
+}
+
+#[tokio::test]
 async fn changing_the_password_ends_the_other_sessions() {
     let app = spawn_app().await;
     let user = app.create_user("executive", None).await;

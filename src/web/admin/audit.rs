@@ -1,7 +1,7 @@
 //! The audit log, newest first, with filters and paging.
 
 use axum::Extension;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Html;
 use serde::Deserialize;
@@ -12,6 +12,7 @@ use crate::repo::audit::{self, AuditFilter, AuditRow};
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
 use crate::web::caller::Caller;
+use crate::web::extract::Query;
 use crate::web::layout::Layout;
 use crate::web::render;
 

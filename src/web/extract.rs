@@ -1,0 +1,67 @@
+//! Extractors that refuse bad input with Centric's own error page rather than the
+//! library's text (which would show internals): a form body that does not fit the form
+//! (an unknown field — no mass assignment — or a missing one) gets 422; an unreadable
+//! path or query string gets 400.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::Response;
+
+use crate::error::ErrorPage;
+
+fn refuse(status: StatusCode) -> Response {
+    ErrorPage::for_status(status).into_response_with(status)
+}
+
+pub struct Form<T>(pub T);
+
+impl<T, S> FromRequest<S> for Form<T>
+where
+    axum::Form<T>: FromRequest<S>,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::Form(value) = axum::Form::<T>::from_request(request, state)
+            .await
+            .map_err(|_| refuse(StatusCode::UNPROCESSABLE_ENTITY))?;
+        Ok(Self(value))
+    }
+}
+
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    axum::extract::Path<T>: FromRequestParts<S>,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(value) = axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| refuse(StatusCode::BAD_REQUEST))?;
+        Ok(Self(value))
+    }
+}
+
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    axum::extract::Query<T>: FromRequestParts<S>,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Query(value) =
+            axum::extract::Query::<T>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| refuse(StatusCode::BAD_REQUEST))?;
+        Ok(Self(value))
+    }
+}
