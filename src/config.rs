@@ -89,6 +89,14 @@ pub struct ServerSettings {
     #[arg(long, env = "CENTRIC_LOGIN_RATE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub login_per_minute: u32,
 
+    /// Survey answers allowed per client IP per minute.
+    #[arg(long, env = "CENTRIC_SURVEY_RATE", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub survey_per_minute: u32,
+
+    /// Survey answers allowed per survey per minute, from all clients together.
+    #[arg(long, env = "CENTRIC_SURVEY_RATE_PER_SURVEY", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub survey_total_per_minute: u32,
+
     /// API requests allowed per token per minute.
     #[arg(long, env = "CENTRIC_API_RATE", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub api_per_minute: u32,

@@ -29,7 +29,7 @@ use crate::state::AppState;
 use crate::web;
 use crate::web::access::RouteInfo;
 use crate::web::caller;
-use crate::web::rate_limit::RateLimits;
+use crate::web::rate_limit::{Budgets, RateLimits};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::from_fn_with_state;
 use tower_http::csrf::CsrfLayer;
@@ -170,10 +170,12 @@ impl Application {
     pub async fn build(settings: ServerSettings, pool: PgPool) -> std::io::Result<Self> {
         let listener = TcpListener::bind(settings.addr).await?;
         let settings = Arc::new(settings);
-        let limits = Arc::new(RateLimits::new(
-            settings.login_per_minute,
-            settings.api_per_minute,
-        ));
+        let limits = Arc::new(RateLimits::new(Budgets {
+            login: settings.login_per_minute,
+            api: settings.api_per_minute,
+            survey_per_client: settings.survey_per_minute,
+            survey_total: settings.survey_total_per_minute,
+        }));
         // Expired sessions are deleted in the background; the task ends with the pool.
         tokio::spawn(session_store(&pool).continuously_delete_expired(Duration::from_secs(600)));
         tokio::spawn(maintain(pool.clone(), limits.clone()));

@@ -9,6 +9,7 @@ pub mod login_throttle;
 pub mod organisation;
 pub mod responses;
 pub mod rollups;
+pub mod surveys;
 pub mod themes;
 pub mod users;
 

@@ -6,3 +6,4 @@ pub mod ingest;
 pub mod kpis;
 pub mod metrics;
 pub mod passwords;
+pub mod survey;

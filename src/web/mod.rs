@@ -13,6 +13,7 @@ pub mod extract;
 pub mod health;
 pub mod layout;
 pub mod rate_limit;
+pub mod survey;
 
 use askama::Template;
 use axum::response::Html;
@@ -29,6 +30,7 @@ pub fn routes() -> access::Routes {
         .merge(executive::routes())
         .merge(admin::routes())
         .merge(api::routes())
+        .merge(survey::routes())
 }
 
 /// Renders a page template; a template error becomes a logged 500.

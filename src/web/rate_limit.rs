@@ -11,16 +11,35 @@ use uuid::Uuid;
 pub struct RateLimits {
     login: DefaultKeyedRateLimiter<IpAddr>,
     api: DefaultKeyedRateLimiter<Uuid>,
+    survey_per_client: DefaultKeyedRateLimiter<IpAddr>,
+    survey_total: DefaultKeyedRateLimiter<Uuid>,
+}
+
+/// Requests per minute for each limit.
+pub struct Budgets {
+    pub login: u32,
+    pub api: u32,
+    pub survey_per_client: u32,
+    pub survey_total: u32,
 }
 
 impl RateLimits {
-    pub fn new(login_per_minute: u32, api_per_minute: u32) -> Self {
+    pub fn new(budgets: Budgets) -> Self {
         let per_minute =
             |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least one"));
         Self {
-            login: RateLimiter::keyed(per_minute(login_per_minute)),
-            api: RateLimiter::keyed(per_minute(api_per_minute)),
+            login: RateLimiter::keyed(per_minute(budgets.login)),
+            api: RateLimiter::keyed(per_minute(budgets.api)),
+            survey_per_client: RateLimiter::keyed(per_minute(budgets.survey_per_client)),
+            survey_total: RateLimiter::keyed(per_minute(budgets.survey_total)),
         }
+    }
+
+    /// `Err(seconds)` to wait when this client, or this survey as a whole, has used up
+    /// its answers (ballot stuffing from one place, or from many).
+    pub fn survey(&self, ip: IpAddr, survey: Uuid) -> Result<(), u64> {
+        Self::check(&self.survey_per_client, &client_key(ip))?;
+        Self::check(&self.survey_total, &survey)
     }
 
     /// `Err(seconds)` to wait when this client has used up its login attempts.
@@ -34,6 +53,10 @@ impl RateLimits {
         self.login.shrink_to_fit();
         self.api.retain_recent();
         self.api.shrink_to_fit();
+        self.survey_per_client.retain_recent();
+        self.survey_per_client.shrink_to_fit();
+        self.survey_total.retain_recent();
+        self.survey_total.shrink_to_fit();
     }
 
     /// `Err(seconds)` to wait when this token has used up its requests.
@@ -68,7 +91,12 @@ mod tests {
 
     #[test]
     fn the_eleventh_login_in_a_minute_is_refused_with_a_wait() {
-        let limits = RateLimits::new(10, 600);
+        let limits = RateLimits::new(Budgets {
+            login: 10,
+            api: 600,
+            survey_per_client: 30,
+            survey_total: 600,
+        });
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
         for _ in 0..10 {
             assert!(limits.login(ip).is_ok());

@@ -14,3 +14,4 @@ mod rollups;
 mod schema;
 mod sessions;
 mod shutdown;
+mod survey;

@@ -6,6 +6,7 @@
 mod helpers;
 
 mod login;
+mod survey;
 
 use fantoccini::{Client, ClientBuilder};
 use std::net::TcpListener;

@@ -1,0 +1,53 @@
+//! Surveys as the public page needs them.
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// A survey found by its public token.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PublicSurvey {
+    pub id: Uuid,
+    pub kind: String,
+    pub name: String,
+    pub question: String,
+    pub touchpoint_id: Option<Uuid>,
+    pub rated_department: Option<String>,
+    pub closed: bool,
+    pub org_name: Option<String>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn by_public_token(
+    pool: &PgPool,
+    token: &str,
+) -> Result<Option<PublicSurvey>, sqlx::Error> {
+    sqlx::query_as::<_, PublicSurvey>(
+        r#"
+        SELECT s.id, s.kind, s.name, s.question, s.touchpoint_id, d.name AS rated_department,
+               (s.closed_at IS NOT NULL AND s.closed_at <= now()) OR s.opens_at > now() AS closed,
+               (SELECT name FROM organisation) AS org_name
+        FROM surveys s LEFT JOIN departments d ON d.id = s.rated_department_id
+        WHERE s.public_token = $1 AND s.archived_at IS NULL
+        "#,
+    )
+    .bind(token)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Departments a respondent may say they work in: (id, name), by name.
+#[tracing::instrument(skip_all)]
+pub async fn respondent_departments(pool: &PgPool) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, name FROM departments WHERE archived_at IS NULL ORDER BY name")
+        .fetch_all(pool)
+        .await
+}
+
+/// The id of an active touchpoint by slug (a relationship survey's link may name one).
+#[tracing::instrument(skip_all)]
+pub async fn touchpoint_id(pool: &PgPool, slug: &str) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM touchpoints WHERE slug = $1 AND archived_at IS NULL")
+        .bind(slug)
+        .fetch_optional(pool)
+        .await
+}
