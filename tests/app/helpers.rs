@@ -401,3 +401,39 @@ pub fn new_client() -> reqwest::Client {
         .build()
         .unwrap()
 }
+
+/// Adds a touchpoint owned by `owner`, in a journey stage "Journey" made on first use.
+pub async fn add_touchpoint(
+    pool: &PgPool,
+    slug: &str,
+    name: &str,
+    owner: uuid::Uuid,
+) -> uuid::Uuid {
+    // (The stage position's unique constraint is deferrable, so ON CONFLICT cannot use it.)
+    sqlx::query("INSERT INTO journey_stages (name, position) SELECT 'Journey', 0 WHERE NOT EXISTS (SELECT 1 FROM journey_stages)")
+        .execute(pool)
+        .await
+        .expect("stage");
+    let stage: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM journey_stages ORDER BY position LIMIT 1")
+            .fetch_one(pool)
+            .await
+            .expect("stage");
+    sqlx::query_scalar(
+        "INSERT INTO touchpoints (slug, name, stage_id, owner_department_id, channel) VALUES ($1, $2, $3, $4, 'document') RETURNING id",
+    )
+    .bind(slug)
+    .bind(name)
+    .bind(stage)
+    .bind(owner)
+    .fetch_one(pool)
+    .await
+    .expect("touchpoint")
+}
+
+/// The one-time submission id a rendered survey form carries.
+pub fn submission_id_in(page: &str) -> String {
+    let marker = "name=\"submission_id\" value=\"";
+    let start = page.find(marker).expect("a submission id") + marker.len();
+    page[start..start + 36].to_owned()
+}

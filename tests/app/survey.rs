@@ -1,7 +1,9 @@
 //! The public survey: answering, double submits, closed surveys, bad input, bots and
 //! rate limits.
 
-use crate::helpers::{TestApp, add_department, spawn_app, spawn_app_with};
+use crate::helpers::{
+    TestApp, add_department, add_touchpoint, spawn_app, spawn_app_with, submission_id_in,
+};
 use uuid::Uuid;
 
 const TOKEN: &str = "tok_invoice_0123456789";
@@ -13,20 +15,7 @@ async fn customer_survey(app: &TestApp) -> Uuid {
         .await
         .unwrap();
     let finance = add_department(pool, "finance", "Finance", "support").await;
-    let stage: Uuid = sqlx::query_scalar(
-        "INSERT INTO journey_stages (name, position) VALUES ('Pay', 0) RETURNING id",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    let touchpoint: Uuid = sqlx::query_scalar(
-        "INSERT INTO touchpoints (slug, name, stage_id, owner_department_id, channel) VALUES ('invoice', 'Invoice', $1, $2, 'document') RETURNING id",
-    )
-    .bind(stage)
-    .bind(finance)
-    .fetch_one(pool)
-    .await
-    .unwrap();
+    let touchpoint = add_touchpoint(pool, "invoice", "Invoice", finance).await;
     sqlx::query_scalar(
         "INSERT INTO surveys (slug, name, kind, public_token, question, touchpoint_id, opens_at) VALUES ('invoice', 'Invoice', 'customer', $1, 'How likely are you to recommend us after your last invoice?', $2, now() - interval '1 day') RETURNING id",
     )
@@ -37,7 +26,7 @@ async fn customer_survey(app: &TestApp) -> Uuid {
     .unwrap()
 }
 
-/// The submission id the form carries.
+/// A freshly rendered form: its submission id and the page.
 async fn fresh_form(app: &TestApp, query: &str) -> (String, String) {
     let page = app
         .get(&format!("/s/{TOKEN}{query}"))
@@ -45,9 +34,7 @@ async fn fresh_form(app: &TestApp, query: &str) -> (String, String) {
         .text()
         .await
         .unwrap();
-    let marker = "name=\"submission_id\" value=\"";
-    let start = page.find(marker).expect("a submission id") + marker.len();
-    (page[start..start + 36].to_owned(), page)
+    (submission_id_in(&page), page)
 }
 
 async fn answers(app: &TestApp) -> i64 {
@@ -250,11 +237,7 @@ async fn internal_surveys_ask_the_raters_department() {
         .text()
         .await
         .unwrap();
-    let submission = {
-        let marker = "name=\"submission_id\" value=\"";
-        let start = page.find(marker).unwrap() + marker.len();
-        page[start..start + 36].to_owned()
-    };
+    let submission = submission_id_in(&page);
     assert!(page.contains("Which department do you work in?"));
     let missing = app
         .post_form(
