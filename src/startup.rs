@@ -33,15 +33,14 @@ use crate::web::rate_limit::{Budgets, RateLimits};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::from_fn_with_state;
 use tower_http::csrf::CsrfLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
 /// Every route of Centric, with the middleware stack. Outermost first: trace and request
 /// id, security headers (so every response carries them, errors and panics included),
-/// panic catcher, timeout, body limit, CSRF check, session, caller resolution; then each
-/// route's access guard.
+/// panic catcher, timeout, CSRF check, session, caller resolution; then each route's
+/// access guard and its body limit.
 pub fn router(state: AppState) -> Router {
     router_with_table(state).0
 }
@@ -67,7 +66,6 @@ pub fn router_with_table(state: AppState) -> (Router, Vec<RouteInfo>) {
         .with_state(state)
         .layer(sessions)
         .layer(CsrfLayer::new().with_rejection_response(csrf_rejection))
-        .layer(RequestBodyLimitLayer::new(FORM_BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout()))
         // Outside the panic catcher, so even a panic's 500 page carries the headers.
         .layer(CatchPanicLayer::custom(|_| internal_error_page()))
@@ -84,9 +82,6 @@ pub fn router_with_table(state: AppState) -> (Router, Vec<RouteInfo>) {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
     (router, table)
 }
-
-/// Forms and the public survey are small; larger bodies only on routes that raise it.
-const FORM_BODY_LIMIT: usize = 64 * 1024;
 
 fn session_store(pool: &PgPool) -> PostgresStore {
     PostgresStore::new(pool.clone())

@@ -4,6 +4,7 @@
 pub mod api_tokens;
 pub mod audit;
 pub mod departments;
+pub mod idempotency;
 pub mod kpis;
 pub mod login_throttle;
 pub mod organisation;

@@ -51,3 +51,41 @@ pub async fn touchpoint_id(pool: &PgPool, slug: &str) -> Result<Option<Uuid>, sq
         .fetch_optional(pool)
         .await
 }
+
+/// What validating an API item needs to know about a survey.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SurveyRules {
+    pub id: Uuid,
+    pub slug: String,
+    pub kind: String,
+    pub touchpoint_id: Option<Uuid>,
+    pub opens_at: time::OffsetDateTime,
+    pub closed_at: Option<time::OffsetDateTime>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn rules(conn: &mut sqlx::PgConnection) -> Result<Vec<SurveyRules>, sqlx::Error> {
+    sqlx::query_as::<_, SurveyRules>(
+        "SELECT id, slug, kind, touchpoint_id, opens_at, closed_at FROM surveys WHERE archived_at IS NULL",
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Slug → id pairs.
+pub type SlugIds = Vec<(String, Uuid)>;
+
+/// Slug → id of every active touchpoint and of every active department, for validating
+/// references.
+#[tracing::instrument(skip_all)]
+pub async fn slugs(conn: &mut sqlx::PgConnection) -> Result<(SlugIds, SlugIds), sqlx::Error> {
+    let touchpoints =
+        sqlx::query_as("SELECT slug::text, id FROM touchpoints WHERE archived_at IS NULL")
+            .fetch_all(&mut *conn)
+            .await?;
+    let departments =
+        sqlx::query_as("SELECT slug::text, id FROM departments WHERE archived_at IS NULL")
+            .fetch_all(conn)
+            .await?;
+    Ok((touchpoints, departments))
+}

@@ -1,6 +1,7 @@
 //! Use-cases: the rules of PRODUCT.md, between the web layer and the repositories.
 
 pub mod accounts;
+pub mod api_ingest;
 pub mod auth;
 pub mod ingest;
 pub mod kpis;

@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodFilter, on};
 use axum::{Extension, Router};
 
+use tower_http::limit::RequestBodyLimitLayer;
+
 use crate::domain::{Role, TokenScope};
 use crate::error::{ApiError, ErrorPage};
 use crate::state::AppState;
@@ -62,6 +64,15 @@ impl Access {
                 }
                 _ => Err(Refusal::Forbidden),
             },
+        }
+    }
+
+    /// The largest request body a route takes: small for forms and the public survey,
+    /// larger for API batches (up to 10,000 responses).
+    fn body_limit(self) -> usize {
+        match self {
+            Self::Api(_) => 16 * 1024 * 1024,
+            _ => 64 * 1024,
         }
     }
 
@@ -127,7 +138,10 @@ impl Routes {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        let route = on(filter, handler).route_layer(from_fn_with_state(access, guard));
+        // The body limit sits inside the guard: nobody unauthorised gets to send a big body.
+        let route = on(filter, handler)
+            .layer(RequestBodyLimitLayer::new(access.body_limit()))
+            .route_layer(from_fn_with_state(access, guard));
         self.router = self.router.route(path, route);
         self.table.push(RouteInfo {
             method,

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod access;
+mod api_ingest;
 mod cli;
 mod demo;
 mod departments;
