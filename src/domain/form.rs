@@ -16,6 +16,13 @@ impl FieldErrors {
             .map(|(_, message)| message.as_str())
     }
 
+    /// (field, message) pairs, in the order found.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.0
+            .iter()
+            .map(|(field, message)| (*field, message.as_str()))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

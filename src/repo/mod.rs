@@ -7,6 +7,7 @@ pub mod departments;
 pub mod idempotency;
 pub mod kpis;
 pub mod login_throttle;
+pub mod metrics;
 pub mod organisation;
 pub mod responses;
 pub mod rollups;

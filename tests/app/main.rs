@@ -4,6 +4,7 @@ mod helpers;
 
 mod access;
 mod api_ingest;
+mod api_metrics;
 mod cli;
 mod demo;
 mod departments;

@@ -3,7 +3,8 @@
 use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -11,7 +12,9 @@ use serde::Serialize;
 use crate::domain::TokenScope;
 use crate::error::ApiError;
 use crate::repo::departments;
+use crate::repo::metrics::ResponseFilter;
 use crate::services::api_ingest;
+use crate::services::metrics::{self, FilterParams};
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
 use crate::web::caller::{Caller, ClientIp};
@@ -28,6 +31,71 @@ pub fn routes() -> Routes {
             Access::Api(TokenScope::Ingest),
             ingest_responses,
         )
+        .get("/api/v1/metrics/nps", Access::Api(TokenScope::Read), nps)
+        .get(
+            "/api/v1/metrics/nps/trend",
+            Access::Api(TokenScope::Read),
+            nps_trend,
+        )
+}
+
+/// Resolves a metrics query string, or answers 422 naming the wrong parameters.
+async fn filter_from(
+    state: &AppState,
+    params: &FilterParams,
+) -> Result<(ResponseFilter, metrics::Rules), ApiError> {
+    metrics::resolve(&state.pool, params)
+        .await?
+        .map_err(|errors| {
+            let mut error = ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_parameters",
+                "some query parameters are not valid",
+            );
+            for (field, message) in errors.iter() {
+                error.fields.insert(field.to_owned(), message.into());
+            }
+            error
+        })
+}
+
+/// The query string, or a JSON 400 naming what could not be read (e.g. an unknown parameter).
+fn params(query: Result<Query<FilterParams>, QueryRejection>) -> Result<FilterParams, ApiError> {
+    query.map(|Query(params)| params).map_err(|rejection| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!(
+                "the query string could not be read: {}",
+                rejection.body_text()
+            ),
+        )
+    })
+}
+
+/// NPS with its interval for any filter (default: the last 90 days).
+async fn nps(
+    State(state): State<AppState>,
+    query: Result<Query<FilterParams>, QueryRejection>,
+) -> Result<Json<metrics::NpsSummary>, ApiError> {
+    let (filter, rules) = filter_from(&state, &params(query)?).await?;
+    Ok(Json(metrics::nps(&state.pool, &filter, rules).await?))
+}
+
+/// NPS per week, month or quarter, each point flagged when it moved significantly.
+async fn nps_trend(
+    State(state): State<AppState>,
+    query: Result<Query<FilterParams>, QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let params = params(query)?;
+    let (filter, rules) = filter_from(&state, &params).await?;
+    let bucket = params
+        .interval
+        .as_deref()
+        .and_then(metrics::Bucket::parse)
+        .unwrap_or(metrics::Bucket::Month);
+    let points = metrics::trend(&state.pool, &filter, bucket, rules).await?;
+    Ok(Json(serde_json::json!({ "points": points })))
 }
 
 /// One response or an array of up to 10,000; `Idempotency-Key` makes retries safe.

@@ -1,0 +1,155 @@
+//! The metric queries: counts of promoters, passives and detractors for any filter,
+//! read from the daily rollups (so their cost grows with days, not responses).
+
+use sqlx::PgPool;
+use time::Date;
+use uuid::Uuid;
+
+use crate::services::metrics::Counts;
+
+/// Which responses to count. `None` means "any". Days are in the organisation's time
+/// zone; `from` is inclusive, `to` exclusive.
+#[derive(Debug, Clone)]
+pub struct ResponseFilter {
+    pub survey: Option<Uuid>,
+    pub kind: Option<String>,
+    /// The department a response is attributed to: its touchpoint's owner, or the rated
+    /// department of an internal survey.
+    pub department: Option<Uuid>,
+    pub touchpoint: Option<Uuid>,
+    pub segment: Option<String>,
+    pub from: Date,
+    pub to: Date,
+}
+
+#[derive(sqlx::FromRow)]
+struct CountRow {
+    promoters: i64,
+    passives: i64,
+    detractors: i64,
+}
+
+impl From<CountRow> for Counts {
+    fn from(row: CountRow) -> Self {
+        Counts {
+            promoters: row.promoters as u64,
+            passives: row.passives as u64,
+            detractors: row.detractors as u64,
+        }
+    }
+}
+
+/// Totals over the filter's period.
+#[tracing::instrument(skip_all)]
+pub async fn counts(pool: &PgPool, filter: &ResponseFilter) -> Result<Counts, sqlx::Error> {
+    let periods = counted(pool, filter, None).await?;
+    Ok(periods.into_iter().map(|(_, counts)| counts).sum())
+}
+
+/// Totals per week, month or quarter (`bucket` is a date_trunc unit), oldest first.
+#[tracing::instrument(skip_all)]
+pub async fn counts_by_period(
+    pool: &PgPool,
+    filter: &ResponseFilter,
+    bucket: &str,
+) -> Result<Vec<(Date, Counts)>, sqlx::Error> {
+    counted(pool, filter, Some(bucket)).await
+}
+
+/// One query for both: grouped by period when `bucket` is given, else in one group.
+async fn counted(
+    pool: &PgPool,
+    filter: &ResponseFilter,
+    bucket: Option<&str>,
+) -> Result<Vec<(Date, Counts)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct PeriodRow {
+        period_start: Date,
+        #[sqlx(flatten)]
+        counts: CountRow,
+    }
+    let rows = sqlx::query_as::<_, PeriodRow>(
+        r#"
+        SELECT CASE WHEN $8::text IS NULL THEN $1 ELSE date_trunc($8, r.day)::date END AS period_start,
+               sum(r.promoters)::bigint AS promoters, sum(r.passives)::bigint AS passives,
+               sum(r.detractors)::bigint AS detractors
+        FROM response_rollups_daily r
+        JOIN surveys s ON s.id = r.survey_id
+        LEFT JOIN touchpoints t ON t.id = r.touchpoint_id
+        WHERE r.day >= $1 AND r.day < $2
+          AND ($3::uuid IS NULL OR r.survey_id = $3)
+          AND ($4::text IS NULL OR s.kind = $4)
+          AND ($5::uuid IS NULL OR coalesce(t.owner_department_id, s.rated_department_id) = $5)
+          AND ($6::uuid IS NULL OR r.touchpoint_id = $6)
+          AND ($7::text IS NULL OR r.segment = $7)
+        GROUP BY 1
+        ORDER BY 1
+        "#,
+    )
+    .bind(filter.from)
+    .bind(filter.to)
+    .bind(filter.survey)
+    .bind(filter.kind.as_deref())
+    .bind(filter.department)
+    .bind(filter.touchpoint)
+    .bind(filter.segment.as_deref())
+    .bind(bucket)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.period_start, row.counts.into()))
+        .collect())
+}
+
+/// The organisation's minimum sample and anonymity threshold (defaults before setup).
+#[tracing::instrument(skip_all)]
+pub async fn thresholds(pool: &PgPool) -> Result<(i32, i32), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT coalesce((SELECT min_sample FROM organisation), 30), coalesce((SELECT anonymity_threshold FROM organisation), 5)",
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// Today in the organisation's time zone.
+#[tracing::instrument(skip_all)]
+pub async fn today(pool: &PgPool) -> Result<Date, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT (now() AT TIME ZONE coalesce((SELECT time_zone FROM organisation), 'UTC'))::date",
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// What a metrics filter's slugs refer to.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SurveyRef {
+    pub id: Uuid,
+    pub kind: String,
+    pub min_sample: Option<i32>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn survey_by_slug(pool: &PgPool, slug: &str) -> Result<Option<SurveyRef>, sqlx::Error> {
+    sqlx::query_as("SELECT id, kind, min_sample FROM surveys WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(pool)
+        .await
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn department_by_slug(pool: &PgPool, slug: &str) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM departments WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(pool)
+        .await
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn touchpoint_by_slug(pool: &PgPool, slug: &str) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM touchpoints WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(pool)
+        .await
+}

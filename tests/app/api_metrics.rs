@@ -1,0 +1,211 @@
+//! `GET /api/v1/metrics/nps` and `/trend`: values checked against an independent recount
+//! over the test's own raw responses, intervals, significance flags, anonymity, errors.
+
+use crate::helpers::{TestApp, add_department, add_touchpoint, spawn_app};
+use centric::repo::audit::Actor;
+use serde_json::{Value, json};
+
+struct Setup {
+    app: TestApp,
+    read: String,
+}
+
+/// Finance owns the invoice touchpoint; Sales rates Finance internally. Responses are
+/// spread over January (poor) and March (good) 2026.
+async fn setup() -> Setup {
+    let app = spawn_app().await;
+    let pool = &app.db.pool;
+    sqlx::query("INSERT INTO organisation (name, time_zone) VALUES ('Acme', 'Europe/Amsterdam')")
+        .execute(pool)
+        .await
+        .unwrap();
+    let finance = add_department(pool, "finance", "Finance", "support").await;
+    add_department(pool, "sales", "Sales", "front-line").await;
+    let invoice = add_touchpoint(pool, "invoice", "Invoice", finance).await;
+    for (slug, kind, touchpoint, rated) in [
+        ("invoice-nps", "customer", Some(invoice), None),
+        ("finance-internal", "internal", None, Some(finance)),
+    ] {
+        sqlx::query(
+            "INSERT INTO surveys (slug, name, kind, public_token, question, touchpoint_id, rated_department_id, opens_at)
+             VALUES ($1, $1, $2, $3, 'How likely…?', $4, $5, '2025-01-01')",
+        )
+        .bind(slug)
+        .bind(kind)
+        .bind(format!("tok_{}", uuid::Uuid::new_v4().simple()))
+        .bind(touchpoint)
+        .bind(rated)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    let ingest = centric::services::accounts::create_token(pool, "in", "ingest", &Actor::Cli)
+        .await
+        .unwrap()
+        .token;
+    let read = centric::services::accounts::create_token(pool, "out", "read", &Actor::Cli)
+        .await
+        .unwrap()
+        .token;
+    let mut items = Vec::new();
+    // January: 20 promoters, 20 passives, 60 detractors; March: 70 / 20 / 10.
+    for (month, promoters, passives, detractors) in [("01", 20, 20, 60), ("03", 70, 20, 10)] {
+        for (score, count) in [(10, promoters), (7, passives), (3, detractors)] {
+            for i in 0..count {
+                let day = 1 + i % 27;
+                let segment = if i % 2 == 0 { "smb" } else { "enterprise" };
+                items.push(
+                    json!({"survey": "invoice-nps", "score": score, "segment": segment,
+                                  "submitted_at": format!("2026-{month}-{day:02}T10:00:00Z")}),
+                );
+            }
+        }
+    }
+    // Three internal ratings: below the anonymity threshold of 5.
+    for score in [9, 9, 2] {
+        items.push(json!({"survey": "finance-internal", "score": score, "respondent_department": "sales", "submitted_at": "2026-03-10T10:00:00Z"}));
+    }
+    let response = app
+        .client
+        .post(app.url("/api/v1/responses"))
+        .bearer_auth(&ingest)
+        .json(&items)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    Setup { app, read }
+}
+
+impl Setup {
+    async fn get(&self, path: &str) -> (u16, Value) {
+        let response = self
+            .app
+            .client
+            .get(self.app.url(path))
+            .bearer_auth(&self.read)
+            .send()
+            .await
+            .unwrap();
+        {
+            let status = response.status().as_u16();
+            let text = response.text().await.unwrap();
+            (
+                status,
+                serde_json::from_str(&text).unwrap_or_else(|_| panic!("{status}: {text}")),
+            )
+        }
+    }
+
+    /// The same numbers, recounted from raw responses with plain SQL.
+    async fn recount(&self, where_clause: &str) -> (i64, i64, i64) {
+        sqlx::query_as(&format!(
+            "SELECT count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score BETWEEN 7 AND 8), count(*) FILTER (WHERE score <= 6)
+             FROM responses r JOIN surveys s ON s.id = r.survey_id WHERE {where_clause}"
+        ))
+        .fetch_one(&self.app.db.pool)
+        .await
+        .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn nps_matches_a_recount_of_the_raw_responses() {
+    let s = setup().await;
+    let (status, body) = s
+        .get("/api/v1/metrics/nps?survey=invoice-nps&from=2026-01-01&to=2026-04-01")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (p, n, d) = s.recount("s.slug = 'invoice-nps'").await;
+    assert_eq!(
+        (
+            body["promoters"].as_i64(),
+            body["passives"].as_i64(),
+            body["detractors"].as_i64()
+        ),
+        (Some(p), Some(n), Some(d))
+    );
+    let total = (p + n + d) as f64;
+    let expected = 100.0 * (p - d) as f64 / total;
+    assert!((body["nps"].as_f64().unwrap() - expected).abs() < 1e-9);
+    assert_eq!(body["n"], 200);
+    assert_eq!(body["enough_data"], true);
+    let (low, high) = (
+        body["ci_low"].as_f64().unwrap(),
+        body["ci_high"].as_f64().unwrap(),
+    );
+    assert!(
+        low < expected && expected < high,
+        "{low} < {expected} < {high}"
+    );
+    assert!(body["se"].as_f64().unwrap() > 0.0);
+}
+
+#[tokio::test]
+async fn filters_by_department_segment_and_period_match_recounts() {
+    let s = setup().await;
+    let (_, march) = s.get("/api/v1/metrics/nps?department=finance&segment=smb&kind=customer&from=2026-03-01&to=2026-04-01").await;
+    let (p, n, d) = s
+        .recount("s.kind = 'customer' AND r.segment = 'smb' AND (r.submitted_at AT TIME ZONE 'Europe/Amsterdam')::date >= '2026-03-01' AND (r.submitted_at AT TIME ZONE 'Europe/Amsterdam')::date < '2026-04-01'")
+        .await;
+    assert_eq!(
+        (
+            march["promoters"].as_i64(),
+            march["passives"].as_i64(),
+            march["detractors"].as_i64()
+        ),
+        (Some(p), Some(n), Some(d))
+    );
+    let (_, none) = s
+        .get("/api/v1/metrics/nps?survey=invoice-nps&from=2025-06-01&to=2025-07-01")
+        .await;
+    assert_eq!(none["n"], 0);
+    assert_eq!(none["nps"], Value::Null);
+    assert_eq!(none["enough_data"], false);
+}
+
+#[tokio::test]
+async fn the_monthly_trend_marks_the_real_rise_as_significant() {
+    let s = setup().await;
+    let (status, body) = s.get("/api/v1/metrics/nps/trend?survey=invoice-nps&from=2026-01-01&to=2026-04-01&interval=month").await;
+    assert_eq!(status, 200, "{body}");
+    let points = body["points"].as_array().unwrap();
+    assert_eq!(points.len(), 2, "January and March (no February responses)");
+    assert_eq!(points[0]["period_start"], "2026-01-01");
+    assert_eq!(points[0]["nps"].as_f64(), Some(-40.0));
+    assert_eq!(points[1]["nps"].as_f64(), Some(60.0));
+    assert_eq!(points[0]["significant_change"], false);
+    assert_eq!(points[1]["significant_change"], true);
+}
+
+#[tokio::test]
+async fn small_internal_groups_are_suppressed() {
+    let s = setup().await;
+    let (status, body) = s
+        .get("/api/v1/metrics/nps?survey=finance-internal&from=2026-01-01&to=2026-04-01")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["suppressed"], true);
+    assert_eq!(body["nps"], Value::Null);
+    assert_eq!(body["promoters"], Value::Null);
+}
+
+#[tokio::test]
+async fn bad_parameters_are_named_in_a_422() {
+    let s = setup().await;
+    let (status, body) = s
+        .get("/api/v1/metrics/nps?from=last-week&kind=partners&department=nope")
+        .await;
+    assert_eq!(status, 422);
+    for field in ["from", "kind", "department"] {
+        assert!(
+            body["error"]["fields"][field].is_string(),
+            "{field}: {body}"
+        );
+    }
+    let (status, _) = s.get("/api/v1/metrics/nps/trend?interval=daily").await;
+    assert_eq!(status, 422);
+    let (status, body) = s.get("/api/v1/metrics/nps?colour=blue").await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], "invalid_query");
+}
