@@ -1,32 +1,31 @@
-//! `POST /api/v1/responses`: one response object or an array of up to 10,000, validated
-//! item by item (index, field, message) and stored all-or-nothing, idempotently.
+//! `POST /api/v1/responses` and `POST /api/v1/contacts`: one object or an array of up to
+//! 10,000, validated item by item (index, field, message) and stored all-or-nothing in
+//! one transaction, idempotently.
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use std::collections::HashMap;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
-use crate::repo::responses::NewResponse;
+use crate::repo::contacts::{self, NewContact};
+use crate::repo::responses::{self, NewResponse};
 use crate::repo::surveys::{self, SurveyRules};
 use crate::repo::{audit, idempotency};
 use crate::services::ingest;
 
 pub const MAX_ITEMS: usize = 10_000;
-const FIELDS: [&str; 8] = [
-    "survey",
-    "score",
-    "comment",
-    "submitted_at",
-    "touchpoint",
-    "segment",
-    "respondent_department",
-    "external_id",
-];
-/// Clocks differ: a response up to five minutes "in the future" is accepted.
+/// Clocks differ: a record up to five minutes "in the future" is accepted.
 const CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
+
+/// What is being sent in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Responses,
+    Contacts,
+}
 
 /// What went wrong with one item.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -43,56 +42,148 @@ pub struct Answer {
     pub body: Value,
 }
 
-/// Survey, touchpoint and department references, resolved once per request.
+/// Reads one item's fields, collecting a message per bad field.
+struct ItemReader<'a> {
+    fields: &'a Map<String, Value>,
+    now: OffsetDateTime,
+    errors: Vec<(String, String)>,
+}
+
+impl<'a> ItemReader<'a> {
+    fn new(fields: &'a Map<String, Value>, allowed: &[&str], now: OffsetDateTime) -> Self {
+        let mut reader = Self {
+            fields,
+            now,
+            errors: Vec::new(),
+        };
+        for key in fields.keys().filter(|k| !allowed.contains(&k.as_str())) {
+            reader.fail(key, "unknown field");
+        }
+        reader
+    }
+
+    fn fail(&mut self, field: &str, message: &str) {
+        self.errors.push((field.to_owned(), message.to_owned()));
+    }
+
+    /// An optional string of at most `max` characters (blank counts as absent).
+    fn text(&mut self, name: &str, max: usize) -> Option<String> {
+        match self.fields.get(name) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.trim().is_empty() => None,
+            Some(Value::String(s)) if s.chars().count() <= max => Some(s.trim().to_owned()),
+            Some(Value::String(_)) => {
+                self.fail(name, &format!("at most {max} characters"));
+                None
+            }
+            Some(_) => {
+                self.fail(name, "must be a string");
+                None
+            }
+        }
+    }
+
+    /// A required reference by slug, resolved in `known`.
+    fn reference<T: Clone>(
+        &mut self,
+        name: &str,
+        what: &str,
+        known: &HashMap<String, T>,
+    ) -> Option<T> {
+        match self.text(name, 64) {
+            Some(slug) => known.get(&slug).cloned().or_else(|| {
+                self.fail(name, &format!("there is no {what} '{slug}'"));
+                None
+            }),
+            None => None,
+        }
+    }
+
+    /// An RFC 3339 time, `now` when absent; never in the future.
+    fn time(&mut self, name: &str) -> Option<OffsetDateTime> {
+        let parsed = match self.fields.get(name) {
+            None | Some(Value::Null) => Some(self.now),
+            Some(Value::String(s)) => OffsetDateTime::parse(s, &Rfc3339).ok(),
+            Some(_) => None,
+        };
+        match parsed {
+            None => self.fail(name, "use an RFC 3339 time such as 2026-11-24T09:30:00Z"),
+            Some(at) if at > self.now + CLOCK_SKEW => self.fail(name, "is in the future"),
+            Some(_) => {}
+        }
+        parsed.filter(|at| *at <= self.now + CLOCK_SKEW)
+    }
+
+    fn require<T>(&mut self, name: &str, value: Option<T>, message: &str) -> Option<T> {
+        if value.is_none() && !self.errors.iter().any(|(field, _)| field == name) {
+            self.fail(name, message);
+        }
+        value
+    }
+}
+
+/// Survey, touchpoint, department, reason and channel references, resolved once.
 pub struct Lookups {
     surveys: HashMap<String, SurveyRules>,
     touchpoints: HashMap<String, Uuid>,
     departments: HashMap<String, Uuid>,
+    reasons: HashMap<String, Uuid>,
+    channels: HashMap<String, (Uuid, i64)>,
 }
 
 impl Lookups {
-    pub fn new(
-        surveys: Vec<SurveyRules>,
-        touchpoints: Vec<(String, Uuid)>,
-        departments: Vec<(String, Uuid)>,
-    ) -> Self {
-        Self {
-            surveys: surveys.into_iter().map(|s| (s.slug.clone(), s)).collect(),
+    async fn load(conn: &mut PgConnection) -> Result<Self, sqlx::Error> {
+        let (touchpoints, departments) = surveys::slugs(conn).await?;
+        let (reasons, channels) = contacts::lookups(conn).await?;
+        Ok(Self {
+            surveys: surveys::rules(conn)
+                .await?
+                .into_iter()
+                .map(|s| (s.slug.clone(), s))
+                .collect(),
             touchpoints: touchpoints.into_iter().collect(),
             departments: departments.into_iter().collect(),
-        }
+            reasons: reasons.into_iter().collect(),
+            channels: channels
+                .into_iter()
+                .map(|(slug, id, cost)| (slug, (id, cost)))
+                .collect(),
+        })
     }
 }
 
-/// Validates every item; all errors are reported, not just the first.
-pub fn validate(
-    body: &Value,
-    lookups: &Lookups,
-    now: OffsetDateTime,
-) -> Result<Vec<NewResponse>, Vec<ItemError>> {
+/// The body's items, or why the body as a whole is unusable.
+fn items(body: &Value) -> Result<Vec<&Value>, Vec<ItemError>> {
+    let whole = |message: &str| {
+        vec![ItemError {
+            index: 0,
+            field: String::new(),
+            message: message.to_owned(),
+        }]
+    };
     let items: Vec<&Value> = match body {
         Value::Array(items) => items.iter().collect(),
         single @ Value::Object(_) => vec![single],
-        _ => {
-            return Err(vec![item_error(
-                0,
-                "",
-                "send a response object or an array of them",
-            )]);
-        }
+        _ => return Err(whole("send an object or an array of them")),
     };
     if items.is_empty() || items.len() > MAX_ITEMS {
-        return Err(vec![item_error(
-            0,
-            "",
-            &format!("send between 1 and {MAX_ITEMS} responses per request"),
-        )]);
+        return Err(whole(&format!(
+            "send between 1 and {MAX_ITEMS} items per request"
+        )));
     }
-    let mut rows = Vec::with_capacity(items.len());
+    Ok(items)
+}
+
+/// Validates every item with `read`; all errors are reported, not just the first.
+fn validate<T>(
+    body: &Value,
+    mut read: impl FnMut(&Map<String, Value>) -> Result<T, Vec<(String, String)>>,
+) -> Result<Vec<T>, Vec<ItemError>> {
+    let mut rows = Vec::new();
     let mut errors = Vec::new();
-    for (index, item) in items.into_iter().enumerate() {
+    for (index, item) in items(body)?.into_iter().enumerate() {
         match item {
-            Value::Object(fields) => match validate_item(fields, lookups, now) {
+            Value::Object(fields) => match read(fields) {
                 Ok(row) => rows.push(row),
                 Err(item_errors) => {
                     errors.extend(item_errors.into_iter().map(|(field, message)| ItemError {
@@ -102,7 +193,11 @@ pub fn validate(
                     }))
                 }
             },
-            _ => errors.push(item_error(index, "", "each item must be a JSON object")),
+            _ => errors.push(ItemError {
+                index,
+                field: String::new(),
+                message: "each item must be a JSON object".into(),
+            }),
         }
     }
     if errors.is_empty() {
@@ -112,137 +207,129 @@ pub fn validate(
     }
 }
 
-fn item_error(index: usize, field: &str, message: &str) -> ItemError {
-    ItemError {
-        index,
-        field: field.to_owned(),
-        message: message.to_owned(),
-    }
-}
+const RESPONSE_FIELDS: [&str; 8] = [
+    "survey",
+    "score",
+    "comment",
+    "submitted_at",
+    "touchpoint",
+    "segment",
+    "respondent_department",
+    "external_id",
+];
 
-type FieldErrors = Vec<(String, String)>;
-
-fn validate_item(
+fn read_response(
     fields: &Map<String, Value>,
     lookups: &Lookups,
     now: OffsetDateTime,
-) -> Result<NewResponse, FieldErrors> {
-    let mut errors: FieldErrors = Vec::new();
-    let mut fail = |field: &str, message: &str| errors.push((field.to_owned(), message.to_owned()));
-    for key in fields.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
-        fail(key, "unknown field");
-    }
-    let text = |name: &str, max: usize, fail: &mut dyn FnMut(&str, &str)| -> Option<String> {
-        match fields.get(name) {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= max => {
-                Some(s.trim().to_owned())
-            }
-            Some(Value::String(s)) if s.trim().is_empty() => None,
-            Some(Value::String(_)) => {
-                fail(name, &format!("at most {max} characters"));
-                None
-            }
-            Some(_) => {
-                fail(name, "must be a string");
-                None
-            }
-        }
-    };
-    let survey = match text("survey", 64, &mut fail) {
-        Some(slug) => lookups.surveys.get(&slug).or_else(|| {
-            fail("survey", &format!("there is no survey '{slug}'"));
-            None
-        }),
-        None => {
-            fail("survey", "required: the survey's slug");
-            None
-        }
-    };
+) -> Result<NewResponse, Vec<(String, String)>> {
+    let mut item = ItemReader::new(fields, &RESPONSE_FIELDS, now);
+    let survey = item.reference("survey", "survey", &lookups.surveys);
+    let survey = item.require("survey", survey, "required: the survey's slug");
     let score = match fields.get("score") {
         Some(Value::Number(n)) => n.as_i64().filter(|v| (0..=10).contains(v)),
         _ => None,
     };
-    if score.is_none() {
-        fail("score", "required: a whole number from 0 to 10");
-    }
-    let comment = text("comment", 2000, &mut fail);
-    let submitted_at = match fields.get("submitted_at") {
-        None | Some(Value::Null) => Some(now),
-        Some(Value::String(s)) => OffsetDateTime::parse(s, &Rfc3339).ok().or_else(|| {
-            fail(
-                "submitted_at",
-                "use an RFC 3339 time such as 2026-11-24T09:30:00Z",
-            );
-            None
-        }),
-        Some(_) => {
-            fail(
-                "submitted_at",
-                "use an RFC 3339 time such as 2026-11-24T09:30:00Z",
-            );
-            None
+    let score = item.require("score", score, "required: a whole number from 0 to 10");
+    let comment = item.text("comment", 2000);
+    let submitted_at = item.time("submitted_at");
+    let touchpoint = item.reference("touchpoint", "touchpoint", &lookups.touchpoints);
+    let department = item.reference("respondent_department", "department", &lookups.departments);
+    let segment = item.text("segment", 64);
+    let external_id = item.text("external_id", 128);
+    if let Some(survey) = &survey {
+        if submitted_at.is_some_and(|at| at < survey.opens_at) {
+            item.fail("submitted_at", "is before the survey opened");
         }
-    };
-    if let (Some(at), Some(survey)) = (submitted_at, survey) {
-        if at > now + CLOCK_SKEW {
-            fail("submitted_at", "is in the future");
-        } else if at < survey.opens_at {
-            fail("submitted_at", "is before the survey opened");
-        } else if survey.closed_at.is_some_and(|closed| at > closed) {
-            fail("submitted_at", "is after the survey closed");
+        if let (Some(at), Some(closed)) = (submitted_at, survey.closed_at)
+            && at > closed
+        {
+            item.fail("submitted_at", "is after the survey closed");
         }
-    }
-    let touchpoint = text("touchpoint", 64, &mut fail).and_then(|slug| {
-        lookups.touchpoints.get(&slug).copied().or_else(|| {
-            fail("touchpoint", &format!("there is no touchpoint '{slug}'"));
-            None
-        })
-    });
-    let department = text("respondent_department", 64, &mut fail).and_then(|slug| {
-        lookups.departments.get(&slug).copied().or_else(|| {
-            fail(
-                "respondent_department",
-                &format!("there is no department '{slug}'"),
-            );
-            None
-        })
-    });
-    let segment = text("segment", 64, &mut fail);
-    let external_id = text("external_id", 128, &mut fail);
-    if let Some(survey) = survey {
         if survey.kind != "customer" && touchpoint.is_some() {
-            fail("touchpoint", "only customer surveys have touchpoints");
+            item.fail("touchpoint", "only customer surveys have touchpoints");
         }
         if let (Some(own), Some(given)) = (survey.touchpoint_id, touchpoint)
             && own != given
         {
-            fail("touchpoint", "this survey belongs to another touchpoint");
+            item.fail("touchpoint", "this survey belongs to another touchpoint");
         }
         if survey.kind == "internal" && department.is_none() {
-            fail(
+            item.fail(
                 "respondent_department",
                 "required for internal surveys: the rater's department",
             );
         }
     }
     match (survey, score, submitted_at) {
-        (Some(survey), Some(score), Some(submitted_at)) if errors.is_empty() => Ok(NewResponse {
-            survey_id: survey.id,
-            survey_kind: survey.kind.clone(),
-            score: score as i16,
-            comment,
-            submitted_at,
-            touchpoint_id: touchpoint.or(survey.touchpoint_id),
-            segment,
-            respondent_department_id: department,
-            customer_ref: None,
-            source: "api",
-            external_id,
-            submission_id: None,
-            import_id: None,
-        }),
-        _ => Err(errors),
+        (Some(survey), Some(score), Some(submitted_at)) if item.errors.is_empty() => {
+            Ok(NewResponse {
+                survey_id: survey.id,
+                survey_kind: survey.kind.clone(),
+                score: score as i16,
+                comment,
+                submitted_at,
+                touchpoint_id: touchpoint.or(survey.touchpoint_id),
+                segment,
+                respondent_department_id: department,
+                customer_ref: None,
+                source: "api",
+                external_id,
+                submission_id: None,
+                import_id: None,
+            })
+        }
+        _ => Err(item.errors),
+    }
+}
+
+const CONTACT_FIELDS: [&str; 5] = ["reason", "channel", "occurred_at", "cost", "external_id"];
+
+fn read_contact(
+    fields: &Map<String, Value>,
+    lookups: &Lookups,
+    now: OffsetDateTime,
+) -> Result<NewContact, Vec<(String, String)>> {
+    let mut item = ItemReader::new(fields, &CONTACT_FIELDS, now);
+    let reason = item.reference("reason", "contact reason", &lookups.reasons);
+    let reason = item.require("reason", reason, "required: the contact reason's slug");
+    let channel = item.reference("channel", "channel", &lookups.channels);
+    let channel = item.require("channel", channel, "required: the channel's slug");
+    let occurred_at = item.time("occurred_at");
+    // A given cost (in currency units) overrides the channel's unit cost.
+    let cost_cents = match fields.get("cost") {
+        None | Some(Value::Null) => channel.map(|(_, unit_cost)| unit_cost),
+        Some(Value::Number(n)) => match n
+            .as_f64()
+            .filter(|c| c.is_finite() && (0.0..=1_000_000.0).contains(c))
+        {
+            Some(cost) => Some((cost * 100.0).round() as i64),
+            None => {
+                item.fail("cost", "a non-negative amount up to 1,000,000");
+                None
+            }
+        },
+        Some(_) => {
+            item.fail("cost", "a number, e.g. 6.50");
+            None
+        }
+    };
+    let external_id = item.text("external_id", 128);
+    match (reason, channel, occurred_at, cost_cents) {
+        (Some(reason_id), Some((channel_id, _)), Some(occurred_at), Some(cost_cents))
+            if item.errors.is_empty() =>
+        {
+            Ok(NewContact {
+                reason_id,
+                channel_id,
+                occurred_at,
+                cost_cents,
+                external_id,
+                source: "api",
+                import_id: None,
+            })
+        }
+        _ => Err(item.errors),
     }
 }
 
@@ -250,6 +337,7 @@ fn validate_item(
 /// same Idempotency-Key comes again with the same body.
 pub async fn ingest(
     pool: &PgPool,
+    kind: Kind,
     token: Uuid,
     ip: Option<std::net::IpAddr>,
     key: Option<&str>,
@@ -278,26 +366,43 @@ pub async fn ingest(
     let answer = match serde_json::from_slice::<Value>(raw) {
         Err(_) => error_answer(400, "invalid_json", "the body is not valid JSON", None),
         Ok(body) => {
-            let lookups = {
-                let (touchpoints, departments) = surveys::slugs(&mut tx).await?;
-                Lookups::new(surveys::rules(&mut tx).await?, touchpoints, departments)
+            let lookups = Lookups::load(&mut tx).await?;
+            let now = OffsetDateTime::now_utc();
+            let stored = match kind {
+                Kind::Responses => match validate(&body, |item| read_response(item, &lookups, now))
+                {
+                    Ok(rows) => Ok((rows.len(), ingest::store(&mut tx, &rows).await?.len())),
+                    Err(errors) => Err(errors),
+                },
+                Kind::Contacts => match validate(&body, |item| read_contact(item, &lookups, now)) {
+                    Ok(rows) => {
+                        let time_zone = responses::time_zone(&mut tx).await?;
+                        Ok((
+                            rows.len(),
+                            contacts::insert_batch(&mut tx, &rows, &time_zone).await? as usize,
+                        ))
+                    }
+                    Err(errors) => Err(errors),
+                },
             };
-            match validate(&body, &lookups, OffsetDateTime::now_utc()) {
+            match stored {
                 Err(errors) => error_answer(
                     422,
                     "invalid_items",
                     &format!("{} problem(s) found; nothing was stored", errors.len()),
                     Some(serde_json::to_value(errors).expect("errors serialise")),
                 ),
-                Ok(rows) => {
-                    let stored = ingest::store(&mut tx, &rows).await?;
-                    let after =
-                        serde_json::json!({ "received": rows.len(), "stored": stored.len() });
+                Ok((received, stored)) => {
+                    let (action, target) = match kind {
+                        Kind::Responses => ("responses.ingest", "responses"),
+                        Kind::Contacts => ("contacts.ingest", "service_contacts"),
+                    };
                     let actor = audit::Actor::Token { id: token, ip };
+                    let after = serde_json::json!({ "received": received, "stored": stored });
                     let entry = audit::Entry {
                         actor: &actor,
-                        action: "responses.ingest",
-                        target_type: "responses",
+                        action,
+                        target_type: target,
                         target_id: String::new(),
                         before: None,
                         after: Some(after),
@@ -305,7 +410,7 @@ pub async fn ingest(
                     audit::record(&mut tx, entry).await?;
                     Answer {
                         status: 201,
-                        body: serde_json::json!({ "received": rows.len(), "stored": stored.len(), "duplicates": rows.len() - stored.len() }),
+                        body: serde_json::json!({ "received": received, "stored": stored, "duplicates": received - stored }),
                     }
                 }
             }

@@ -241,3 +241,83 @@ async fn only_an_ingest_or_admin_token_may_send_responses() {
     assert_eq!(not_json.status(), 400);
     assert_eq!(api.stored().await, 0);
 }
+
+#[tokio::test]
+async fn service_contacts_are_costed_by_channel_or_given_cost_and_rolled_up() {
+    let api = api().await;
+    let pool = &api.app.db.pool;
+    let finance: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM departments WHERE slug = 'finance'")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    sqlx::query("INSERT INTO contact_reasons (slug, name, department_id) VALUES ('unclear-invoice', 'Unclear invoice', $1)")
+        .bind(finance)
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO channels (slug, name, unit_cost_cents) VALUES ('phone', 'Phone', 650)",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    let url = api.app.url("/api/v1/contacts");
+    let batch = json!([
+        {"reason": "unclear-invoice", "channel": "phone", "occurred_at": "2026-10-05T09:00:00Z", "external_id": "call-1"},
+        {"reason": "unclear-invoice", "channel": "phone", "occurred_at": "2026-10-05T10:00:00Z", "cost": 12.5}
+    ]);
+    let response = api
+        .app
+        .client
+        .post(&url)
+        .bearer_auth(&api.token)
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"received": 2, "stored": 2, "duplicates": 0})
+    );
+    let (contacts, cost): (i32, i64) =
+        sqlx::query_as("SELECT contacts, cost_cents FROM contact_rollups_daily")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!((contacts, cost), (2, 650 + 1250));
+
+    let bad = json!([{"reason": "nope", "channel": "fax", "cost": -1, "occurred_at": "yesterday"}]);
+    let response = api
+        .app
+        .client
+        .post(&url)
+        .bearer_auth(&api.token)
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    let fields: Vec<&str> = body["error"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for field in ["reason", "channel", "cost", "occurred_at"] {
+        assert!(fields.contains(&field), "{field} in {fields:?}");
+    }
+    let again = json!({"reason": "unclear-invoice", "channel": "phone", "external_id": "call-1"});
+    let response = api
+        .app
+        .client
+        .post(&url)
+        .bearer_auth(&api.token)
+        .json(&again)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.json::<Value>().await.unwrap()["duplicates"], 1);
+}

@@ -13,11 +13,12 @@ use crate::domain::TokenScope;
 use crate::error::ApiError;
 use crate::repo::departments;
 use crate::repo::metrics::ResponseFilter;
-use crate::services::api_ingest;
+use crate::services::api_ingest::{self, Kind};
 use crate::services::metrics::{self, FilterParams};
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
 use crate::web::caller::{Caller, ClientIp};
+use std::net::IpAddr;
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -30,6 +31,11 @@ pub fn routes() -> Routes {
             "/api/v1/responses",
             Access::Api(TokenScope::Ingest),
             ingest_responses,
+        )
+        .post(
+            "/api/v1/contacts",
+            Access::Api(TokenScope::Ingest),
+            ingest_contacts,
         )
         .get("/api/v1/metrics/nps", Access::Api(TokenScope::Read), nps)
         .get(
@@ -98,13 +104,35 @@ async fn nps_trend(
     Ok(Json(serde_json::json!({ "points": points })))
 }
 
-/// One response or an array of up to 10,000; `Idempotency-Key` makes retries safe.
+/// One survey response or an array of up to 10,000; `Idempotency-Key` makes retries safe.
 async fn ingest_responses(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Extension(ClientIp(ip)): Extension<ClientIp>,
     headers: HeaderMap,
     body: Bytes,
+) -> Result<Response, ApiError> {
+    ingest(&state, Kind::Responses, &caller, ip, &headers, &body).await
+}
+
+/// One service contact or an array of up to 10,000 (reason, channel, time, cost).
+async fn ingest_contacts(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Extension(ClientIp(ip)): Extension<ClientIp>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    ingest(&state, Kind::Contacts, &caller, ip, &headers, &body).await
+}
+
+async fn ingest(
+    state: &AppState,
+    kind: Kind,
+    caller: &Caller,
+    ip: IpAddr,
+    headers: &HeaderMap,
+    body: &[u8],
 ) -> Result<Response, ApiError> {
     let Caller::Token { id: token, .. } = caller else {
         return Err(ApiError::new(
@@ -129,7 +157,7 @@ async fn ingest_responses(
             return Err(error);
         }
     };
-    let answer = api_ingest::ingest(&state.pool, token, Some(ip), key, &body).await?;
+    let answer = api_ingest::ingest(&state.pool, kind, *token, Some(ip), key, body).await?;
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     Ok((status, Json(answer.body)).into_response())
 }
