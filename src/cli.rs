@@ -9,6 +9,8 @@ use crate::config::{DatabaseSettings, ServerSettings};
 use crate::db::{Database, demo};
 use crate::repo::audit::Actor;
 use crate::services::accounts::{self, NewUserRequest};
+use crate::services::api_ingest::Kind;
+use crate::services::import::{self, ImportError};
 use crate::startup::{Application, shutdown_signal};
 
 #[derive(Parser, Debug)]
@@ -43,6 +45,23 @@ pub enum Command {
     /// Manage API tokens for other systems.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Import a CSV file: every row is checked first; one bad row and nothing is written.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Survey responses. Columns (header row): score, and optionally comment, submitted_at
+    /// (RFC 3339), touchpoint, segment, respondent_department, external_id.
+    Responses {
+        file: std::path::PathBuf,
+        /// The survey the responses answer (its slug).
+        #[arg(long)]
+        survey: String,
+    },
+    /// Service contacts. Columns: reason, channel, and optionally occurred_at, cost, external_id.
+    Contacts { file: std::path::PathBuf },
 }
 
 #[derive(clap::Args, Debug)]
@@ -171,6 +190,36 @@ async fn execute(command: Command, database: &Database) -> anyhow::Result<()> {
             let issued = accounts::create_token(pool, &name, &scope, &Actor::Cli).await?;
             // Alone on stdout, so scripts can capture it; everything else goes to stderr.
             println!("{}", issued.token);
+        }
+        Command::Import(command) => {
+            let (kind, file, survey) = match command {
+                ImportCommand::Responses { file, survey } => (Kind::Responses, file, Some(survey)),
+                ImportCommand::Contacts { file } => (Kind::Contacts, file, None),
+            };
+            match import::import_file(pool, kind, &file, survey.as_deref(), &Actor::Cli).await {
+                Ok(report) => println!(
+                    "imported {} rows from {}: {} stored, {} duplicates skipped",
+                    report.rows,
+                    file.display(),
+                    report.stored,
+                    report.duplicates
+                ),
+                Err(ImportError::Invalid { errors, total }) => {
+                    for error in &errors {
+                        let column = if error.column.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", column {}", error.column)
+                        };
+                        eprintln!("row {}{column}: {}", error.row, error.message);
+                    }
+                    if total > errors.len() {
+                        eprintln!("… and {} more", total - errors.len());
+                    }
+                    return Err(ImportError::Invalid { errors, total }.into());
+                }
+                Err(other) => return Err(other.into()),
+            }
         }
         Command::Token(TokenCommand::List) => {
             for token in crate::repo::api_tokens::list(pool).await? {

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod contacts;
 pub mod departments;
 pub mod idempotency;
+pub mod imports;
 pub mod kpis;
 pub mod login_throttle;
 pub mod metrics;

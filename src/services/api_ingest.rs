@@ -132,7 +132,7 @@ pub struct Lookups {
 }
 
 impl Lookups {
-    async fn load(conn: &mut PgConnection) -> Result<Self, sqlx::Error> {
+    pub async fn load(conn: &mut PgConnection) -> Result<Self, sqlx::Error> {
         let (touchpoints, departments) = surveys::slugs(conn).await?;
         let (reasons, channels) = contacts::lookups(conn).await?;
         Ok(Self {
@@ -218,7 +218,7 @@ const RESPONSE_FIELDS: [&str; 8] = [
     "external_id",
 ];
 
-fn read_response(
+pub fn read_response(
     fields: &Map<String, Value>,
     lookups: &Lookups,
     now: OffsetDateTime,
@@ -285,7 +285,7 @@ fn read_response(
 
 const CONTACT_FIELDS: [&str; 5] = ["reason", "channel", "occurred_at", "cost", "external_id"];
 
-fn read_contact(
+pub fn read_contact(
     fields: &Map<String, Value>,
     lookups: &Lookups,
     now: OffsetDateTime,

@@ -10,6 +10,7 @@ mod demo;
 mod departments;
 mod hardening;
 mod health;
+mod import;
 mod kpis;
 mod launcher;
 mod rollups;

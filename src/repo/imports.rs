@@ -1,0 +1,53 @@
+//! Imported files: recorded with their hash in the same transaction as their rows, so a
+//! crash leaves either the whole import or none of it, and a re-upload is recognised.
+
+use sqlx::{PgConnection, PgPool};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PastImport {
+    pub file_name: String,
+    pub row_count: i64,
+    pub created_at: OffsetDateTime,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn find_by_hash(
+    pool: &PgPool,
+    kind: &str,
+    sha256: &[u8; 32],
+) -> Result<Option<PastImport>, sqlx::Error> {
+    sqlx::query_as::<_, PastImport>(
+        "SELECT file_name, row_count, created_at FROM imports WHERE kind = $1 AND file_sha256 = $2 ORDER BY created_at LIMIT 1",
+    )
+    .bind(kind)
+    .bind(sha256.as_slice())
+    .fetch_optional(pool)
+    .await
+}
+
+pub struct NewImport<'a> {
+    pub kind: &'a str,
+    pub file_name: &'a str,
+    pub sha256: &'a [u8; 32],
+    pub row_count: i64,
+    pub survey_id: Option<Uuid>,
+    pub created_by: Option<Uuid>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn insert(conn: &mut PgConnection, import: NewImport<'_>) -> Result<Uuid, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO imports (kind, file_name, file_sha256, row_count, survey_id, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(import.kind)
+    .bind(import.file_name)
+    .bind(import.sha256.as_slice())
+    .bind(import.row_count)
+    .bind(import.survey_id)
+    .bind(import.created_by)
+    .fetch_one(conn)
+    .await
+}
