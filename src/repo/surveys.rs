@@ -89,3 +89,34 @@ pub async fn slugs(conn: &mut sqlx::PgConnection) -> Result<(SlugIds, SlugIds), 
             .await?;
     Ok((touchpoints, departments))
 }
+
+/// A survey as the survey list shows it.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct SurveyListing {
+    pub slug: String,
+    pub kind: String,
+    pub name: String,
+    pub question: String,
+    pub touchpoint: Option<String>,
+    pub rated_department: Option<String>,
+    pub open: bool,
+    #[serde(skip)]
+    pub public_token: String,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn list(pool: &PgPool) -> Result<Vec<SurveyListing>, sqlx::Error> {
+    sqlx::query_as::<_, SurveyListing>(
+        r#"
+        SELECT s.slug::text, s.kind, s.name, s.question, t.slug::text AS touchpoint, d.slug::text AS rated_department,
+               (s.closed_at IS NULL OR s.closed_at > now()) AND s.opens_at <= now() AS open, s.public_token
+        FROM surveys s
+        LEFT JOIN touchpoints t ON t.id = s.touchpoint_id
+        LEFT JOIN departments d ON d.id = s.rated_department_id
+        WHERE s.archived_at IS NULL
+        ORDER BY s.kind, s.slug
+        "#,
+    )
+    .fetch_all(pool)
+    .await
+}

@@ -209,3 +209,31 @@ async fn bad_parameters_are_named_in_a_422() {
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "invalid_query");
 }
+
+#[tokio::test]
+async fn the_survey_list_gives_public_links_from_the_configured_url_not_the_host_header() {
+    let s = setup().await;
+    let response = s
+        .app
+        .client
+        .get(s.app.url("/api/v1/surveys"))
+        .bearer_auth(&s.read)
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let surveys: Value = response.json().await.unwrap();
+    let invoice = surveys
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["slug"] == "invoice-nps")
+        .expect("listed");
+    assert_eq!(invoice["kind"], "customer");
+    assert_eq!(invoice["touchpoint"], "invoice");
+    assert_eq!(invoice["open"], true);
+    let link = invoice["public_link"].as_str().unwrap();
+    assert!(link.starts_with("http://127.0.0.1:3000/s/tok_"), "{link}");
+    assert!(!surveys.to_string().contains("evil.example"));
+}

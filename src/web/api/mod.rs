@@ -37,6 +37,11 @@ pub fn routes() -> Routes {
             Access::Api(TokenScope::Ingest),
             ingest_contacts,
         )
+        .get(
+            "/api/v1/surveys",
+            Access::Api(TokenScope::Read),
+            list_surveys,
+        )
         .get("/api/v1/metrics/nps", Access::Api(TokenScope::Read), nps)
         .get(
             "/api/v1/metrics/nps/trend",
@@ -187,6 +192,28 @@ async fn list_departments(
                 impact_statement: d.impact_statement,
                 head: d.head_name,
                 serves: d.serves,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize)]
+pub struct SurveyJson {
+    #[serde(flatten)]
+    pub survey: crate::repo::surveys::SurveyListing,
+    /// The public link, built from CENTRIC_PUBLIC_URL (never from the request's Host).
+    pub public_link: String,
+}
+
+async fn list_surveys(State(state): State<AppState>) -> Result<Json<Vec<SurveyJson>>, ApiError> {
+    let base = state.settings.public_url.trim_end_matches('/').to_owned();
+    let surveys = crate::repo::surveys::list(&state.pool).await?;
+    Ok(Json(
+        surveys
+            .into_iter()
+            .map(|survey| SurveyJson {
+                public_link: format!("{base}/s/{}", survey.public_token),
+                survey,
             })
             .collect(),
     ))
