@@ -27,6 +27,16 @@ impl Score {
     }
 }
 
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Detractor => "detractor",
+            Self::Passive => "passive",
+            Self::Promoter => "promoter",
+        }
+    }
+}
+
 impl TryFrom<i64> for Score {
     type Error = Invalid;
 

@@ -5,6 +5,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod contacts;
 pub mod departments;
+pub mod export;
 pub mod idempotency;
 pub mod imports;
 pub mod kpis;

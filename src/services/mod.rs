@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod api_ingest;
 pub mod auth;
+pub mod export;
 pub mod import;
 pub mod ingest;
 pub mod kpis;

@@ -237,3 +237,84 @@ async fn the_survey_list_gives_public_links_from_the_configured_url_not_the_host
     assert!(link.starts_with("http://127.0.0.1:3000/s/tok_"), "{link}");
     assert!(!surveys.to_string().contains("evil.example"));
 }
+
+#[tokio::test]
+async fn the_export_streams_customer_responses_with_formulas_neutralised() {
+    let s = setup().await;
+    let ingest =
+        centric::services::accounts::create_token(&s.app.db.pool, "in2", "ingest", &Actor::Cli)
+            .await
+            .unwrap()
+            .token;
+    let hostile = json!({"survey": "invoice-nps", "score": 1, "comment": "=HYPERLINK(\"http://evil.example\",\"x\")", "segment": "smb", "submitted_at": "2026-03-20T10:00:00Z"});
+    let response = s
+        .app
+        .client
+        .post(s.app.url("/api/v1/responses"))
+        .bearer_auth(&ingest)
+        .json(&hostile)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+
+    let response = s
+        .app
+        .client
+        .get(
+            s.app
+                .url("/api/v1/export/responses.csv?from=2026-03-01&to=2026-04-01"),
+        )
+        .bearer_auth(&s.read)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("responses-2026-03-01-2026-04-01.csv")
+    );
+    let text = response.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().next(),
+        Some("submitted_at")
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let (p, n, d) = s
+        .recount("s.kind = 'customer' AND (r.submitted_at AT TIME ZONE 'Europe/Amsterdam')::date >= '2026-03-01' AND (r.submitted_at AT TIME ZONE 'Europe/Amsterdam')::date < '2026-04-01'")
+        .await;
+    assert_eq!(
+        rows.len() as i64,
+        p + n + d,
+        "every customer response of March, and only those"
+    );
+    let comment = rows
+        .iter()
+        .find(|r| &r[2] == "1")
+        .map(|r| r[4].to_owned())
+        .unwrap();
+    assert!(comment.starts_with("'=HYPERLINK"), "neutralised: {comment}");
+    assert!(
+        rows.iter().all(|r| &r[1] == "invoice-nps"),
+        "no internal ratings"
+    );
+
+    let (status, body) = s.get("/api/v1/metrics/nps?kind=customer").await;
+    assert_eq!(status, 200, "{body}");
+    let refused = s
+        .app
+        .client
+        .get(s.app.url("/api/v1/export/responses.csv?kind=internal"))
+        .bearer_auth(&s.read)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+}

@@ -42,6 +42,11 @@ pub fn routes() -> Routes {
             Access::Api(TokenScope::Read),
             list_surveys,
         )
+        .get(
+            "/api/v1/export/responses.csv",
+            Access::Api(TokenScope::Read),
+            export_responses,
+        )
         .get("/api/v1/metrics/nps", Access::Api(TokenScope::Read), nps)
         .get(
             "/api/v1/metrics/nps/trend",
@@ -217,4 +222,85 @@ async fn list_surveys(State(state): State<AppState>) -> Result<Json<Vec<SurveyJs
             })
             .collect(),
     ))
+}
+
+/// Customer responses as CSV, with the metrics filters, streamed as it is read.
+async fn export_responses(
+    State(state): State<AppState>,
+    query: Result<Query<FilterParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let params = params(query)?;
+    if params
+        .kind
+        .as_deref()
+        .is_some_and(|kind| kind != "customer")
+    {
+        let mut error = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_exportable",
+            "employee and internal responses are only shown in aggregate, to protect anonymity",
+        );
+        error
+            .fields
+            .insert("kind".into(), "only customer responses are exported".into());
+        return Err(error);
+    }
+    let (filter, _) = filter_from(&state, &params).await?;
+    let file_name = format!("responses-{}-{}.csv", filter.from, filter.to);
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(8);
+    let pool = state.pool.clone();
+    tokio::spawn(async move {
+        use futures_util::StreamExt;
+        const CHUNK: usize = 64 * 1024;
+        let time_zone = match pool.acquire().await {
+            Ok(mut conn) => crate::repo::responses::time_zone(&mut conn).await,
+            Err(error) => Err(error),
+        };
+        let time_zone = match time_zone {
+            Ok(zone) => zone,
+            Err(error) => return fail(&sender, error).await,
+        };
+        let mut buffer = crate::services::export::header();
+        let mut rows = crate::repo::export::customer_responses(&pool, &filter, &time_zone);
+        while let Some(row) = rows.next().await {
+            match row {
+                Ok(row) => buffer.extend(crate::services::export::line(&row)),
+                Err(error) => return fail(&sender, error).await,
+            }
+            if buffer.len() >= CHUNK && sender.send(Ok(std::mem::take(&mut buffer))).await.is_err()
+            {
+                return; // the client went away
+            }
+        }
+        let _ = sender.send(Ok(buffer)).await;
+    });
+    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    });
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        axum::body::Body::from_stream(body),
+    )
+        .into_response())
+}
+
+/// Ends a streamed export with an error the client sees as a broken download, never as
+/// a complete file.
+async fn fail(
+    sender: &tokio::sync::mpsc::Sender<Result<Vec<u8>, std::io::Error>>,
+    error: sqlx::Error,
+) {
+    tracing::error!(%error, "export failed");
+    let _ = sender
+        .send(Err(std::io::Error::other("export failed")))
+        .await;
 }
