@@ -16,6 +16,8 @@ pub struct ResponseFilter {
     /// The department a response is attributed to: its touchpoint's owner, or the rated
     /// department of an internal survey.
     pub department: Option<Uuid>,
+    /// The department the respondent works in (employee and internal surveys).
+    pub respondent_department: Option<Uuid>,
     pub touchpoint: Option<Uuid>,
     pub segment: Option<String>,
     pub from: Date,
@@ -82,6 +84,7 @@ async fn counted(
           AND ($5::uuid IS NULL OR coalesce(t.owner_department_id, s.rated_department_id) = $5)
           AND ($6::uuid IS NULL OR r.touchpoint_id = $6)
           AND ($7::text IS NULL OR r.segment = $7)
+          AND ($9::uuid IS NULL OR r.respondent_department_id = $9)
         GROUP BY 1
         ORDER BY 1
         "#,
@@ -94,6 +97,7 @@ async fn counted(
     .bind(filter.touchpoint)
     .bind(filter.segment.as_deref())
     .bind(bucket)
+    .bind(filter.respondent_department)
     .fetch_all(pool)
     .await?;
     Ok(rows
@@ -152,4 +156,84 @@ pub async fn touchpoint_by_slug(pool: &PgPool, slug: &str) -> Result<Option<Uuid
         .bind(slug)
         .fetch_optional(pool)
         .await
+}
+
+/// An objective as evaluation needs it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ObjectiveRow {
+    pub id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub title: String,
+    pub owner_department: Option<String>,
+    pub metric: String,
+    pub survey_id: Option<Uuid>,
+    pub survey_min_sample: Option<i32>,
+    pub touchpoint_id: Option<Uuid>,
+    pub department_id: Option<Uuid>,
+    pub kpi_unit: Option<String>,
+    pub baseline: f64,
+    pub target: f64,
+    pub period_start: Date,
+    pub period_end: Date,
+    pub weight: f64,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn objectives(pool: &PgPool) -> Result<Vec<ObjectiveRow>, sqlx::Error> {
+    sqlx::query_as::<_, ObjectiveRow>(
+        r#"
+        SELECT o.id, o.parent_id, o.title, d.slug::text AS owner_department, o.metric, o.survey_id,
+               s.min_sample AS survey_min_sample, o.touchpoint_id, o.department_id, o.kpi_unit,
+               o.baseline, o.target, o.period_start, o.period_end, o.weight
+        FROM objectives o
+        LEFT JOIN departments d ON d.id = o.owner_department_id
+        LEFT JOIN surveys s ON s.id = o.survey_id
+        WHERE o.archived_at IS NULL
+        ORDER BY o.parent_id NULLS FIRST, d.name NULLS FIRST, o.title
+        "#,
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Service contacts and their cost in cents over [from, to), for contacts whose reason
+/// originates in `department` (all when None), from the contact rollups.
+#[tracing::instrument(skip_all)]
+pub async fn contact_totals(
+    pool: &PgPool,
+    department: Option<Uuid>,
+    from: Date,
+    to: Date,
+) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        r#"
+        SELECT coalesce(sum(c.contacts), 0)::bigint, coalesce(sum(c.cost_cents), 0)::bigint
+        FROM contact_rollups_daily c JOIN contact_reasons r ON r.id = c.reason_id
+        WHERE c.day >= $1 AND c.day < $2 AND ($3::uuid IS NULL OR r.department_id = $3)
+        "#,
+    )
+    .bind(from)
+    .bind(to)
+    .bind(department)
+    .fetch_one(pool)
+    .await
+}
+
+/// The latest recorded value of a KPI objective within [from, to).
+#[tracing::instrument(skip_all)]
+pub async fn latest_kpi(
+    pool: &PgPool,
+    objective: Uuid,
+    from: Date,
+    to: Date,
+) -> Result<Option<f64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT value FROM kpi_measurements WHERE objective_id = $1 AND period_end >= $2 AND period_end < $3
+         ORDER BY period_end DESC, recorded_at DESC LIMIT 1",
+    )
+    .bind(objective)
+    .bind(from)
+    .bind(to)
+    .fetch_optional(pool)
+    .await
 }

@@ -13,6 +13,7 @@ mod health;
 mod import;
 mod kpis;
 mod launcher;
+mod objectives;
 mod rollups;
 mod schema;
 mod sessions;

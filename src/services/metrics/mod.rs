@@ -4,6 +4,7 @@
 //! sample, anonymity threshold, significance).
 
 pub mod math;
+pub mod objectives;
 
 pub use math::{
     Counts, Direction, Interval, LinkCurve, ObjectiveStatus, Progress, change_is_significant,
@@ -320,6 +321,7 @@ pub async fn resolve(
         survey: survey.map(|s| s.id),
         kind,
         department,
+        respondent_department: None,
         touchpoint,
         segment: given(&params.segment),
         from,

@@ -43,6 +43,11 @@ pub fn routes() -> Routes {
             list_surveys,
         )
         .get(
+            "/api/v1/objectives",
+            Access::Api(TokenScope::Read),
+            list_objectives,
+        )
+        .get(
             "/api/v1/export/responses.csv",
             Access::Api(TokenScope::Read),
             export_responses,
@@ -303,4 +308,14 @@ async fn fail(
     let _ = sender
         .send(Err(std::io::Error::other("export failed")))
         .await;
+}
+
+/// Every objective with its current value, progress and status.
+async fn list_objectives(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<metrics::objectives::ObjectiveView>>, ApiError> {
+    let today = crate::repo::metrics::today(&state.pool).await?;
+    Ok(Json(
+        metrics::objectives::evaluate_all(&state.pool, today).await?,
+    ))
 }

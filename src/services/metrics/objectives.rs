@@ -1,0 +1,188 @@
+//! Objectives, evaluated: the current value of each objective's metric over its period
+//! so far, progress from baseline to target, and status (PRODUCT.md, "Objective progress").
+
+use serde::Serialize;
+use sqlx::PgPool;
+use time::Date;
+
+use super::{Counts, ObjectiveStatus, Progress, objective_status};
+use crate::repo::metrics::{self as queries, ObjectiveRow, ResponseFilter};
+
+/// Days in an average month, for "per month" contact metrics.
+const DAYS_PER_MONTH: f64 = 30.4375;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ObjectiveView {
+    pub id: uuid::Uuid,
+    pub parent_id: Option<uuid::Uuid>,
+    pub title: String,
+    /// The owning department's slug; None for an organisation-wide objective.
+    pub owner_department: Option<String>,
+    pub metric: String,
+    pub unit: String,
+    pub baseline: f64,
+    pub target: f64,
+    pub period_start: String,
+    pub period_end: String,
+    pub weight: f64,
+    /// The metric now, over the period so far; None when there is nothing (or too little) to show.
+    pub value: Option<f64>,
+    /// Responses behind a survey metric, and its 95 % interval.
+    pub n: Option<u64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    /// (value − baseline) / (target − baseline).
+    pub progress: Option<f64>,
+    /// Share of the period gone.
+    pub elapsed: f64,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    /// The target lies inside the interval: the difference is noise.
+    pub too_close_to_call: bool,
+}
+
+/// Every objective, evaluated as of `today` (in the organisation's time zone).
+pub async fn evaluate_all(pool: &PgPool, today: Date) -> Result<Vec<ObjectiveView>, sqlx::Error> {
+    let (min_sample, anonymity) = queries::thresholds(pool).await?;
+    let mut views = Vec::new();
+    for row in queries::objectives(pool).await? {
+        views.push(evaluate(pool, row, today, min_sample, anonymity).await?);
+    }
+    Ok(views)
+}
+
+async fn evaluate(
+    pool: &PgPool,
+    row: ObjectiveRow,
+    today: Date,
+    min_sample: i32,
+    anonymity: i32,
+) -> Result<ObjectiveView, sqlx::Error> {
+    let to = (today + time::Duration::days(1)).min(row.period_end);
+    let length = (row.period_end - row.period_start).whole_days().max(1) as f64;
+    let elapsed = ((today - row.period_start).whole_days() as f64 / length).clamp(0.0, 1.0);
+    let mut view = Measured::default();
+    if to > row.period_start {
+        view = measure(pool, &row, to, min_sample, anonymity).await?;
+    }
+    let progress = view
+        .value
+        .and_then(|value| Progress::new(value, row.baseline, row.target, elapsed));
+    let status = if view.value.is_none() {
+        ObjectiveStatus::NotEnoughData
+    } else {
+        objective_status(progress)
+    };
+    let too_close_to_call = matches!((view.ci_low, view.ci_high), (Some(low), Some(high)) if low <= row.target && row.target <= high);
+    Ok(ObjectiveView {
+        id: row.id,
+        parent_id: row.parent_id,
+        title: row.title,
+        owner_department: row.owner_department,
+        unit: unit(&row.metric, row.kpi_unit.as_deref()),
+        metric: row.metric,
+        baseline: row.baseline,
+        target: row.target,
+        period_start: row.period_start.to_string(),
+        period_end: row.period_end.to_string(),
+        weight: row.weight,
+        value: view.value,
+        n: view.n,
+        ci_low: view.ci_low,
+        ci_high: view.ci_high,
+        progress: progress.map(|p| p.fraction),
+        elapsed,
+        status: status.key(),
+        status_label: status.label(),
+        too_close_to_call,
+    })
+}
+
+#[derive(Default)]
+struct Measured {
+    value: Option<f64>,
+    n: Option<u64>,
+    ci_low: Option<f64>,
+    ci_high: Option<f64>,
+}
+
+fn unit(metric: &str, kpi_unit: Option<&str>) -> String {
+    match metric {
+        "contact-rate" => "contacts per month".into(),
+        "contact-cost" => "cost per month".into(),
+        "kpi" => kpi_unit.unwrap_or_default().to_owned(),
+        _ => "NPS".into(),
+    }
+}
+
+async fn measure(
+    pool: &PgPool,
+    row: &ObjectiveRow,
+    to: Date,
+    min_sample: i32,
+    anonymity: i32,
+) -> Result<Measured, sqlx::Error> {
+    let from = row.period_start;
+    let survey_filter = |kind: &str| ResponseFilter {
+        survey: row.survey_id,
+        kind: Some(kind.to_owned()),
+        department: None,
+        respondent_department: None,
+        touchpoint: row.touchpoint_id,
+        segment: None,
+        from,
+        to,
+    };
+    let filter = match row.metric.as_str() {
+        "nps" => Some(ResponseFilter {
+            department: row.department_id,
+            ..survey_filter("customer")
+        }),
+        "enps" => Some(ResponseFilter {
+            respondent_department: row.department_id,
+            ..survey_filter("employee")
+        }),
+        "internal-nps" => Some(ResponseFilter {
+            department: row.department_id,
+            ..survey_filter("internal")
+        }),
+        _ => None,
+    };
+    if let Some(filter) = filter {
+        let counts: Counts = queries::counts(pool, &filter).await?;
+        let n = counts.n();
+        let needed = row.survey_min_sample.unwrap_or(min_sample).max(1) as u64;
+        // Below the minimum sample (or, for people's answers, the anonymity threshold)
+        // there is no number to show.
+        let hidden = n < needed || (row.metric != "nps" && n < anonymity.max(1) as u64);
+        if hidden {
+            return Ok(Measured {
+                n: Some(n),
+                ..Measured::default()
+            });
+        }
+        let interval = counts.interval();
+        return Ok(Measured {
+            value: counts.nps(),
+            n: Some(n),
+            ci_low: Some(interval.low),
+            ci_high: Some(interval.high),
+        });
+    }
+    let months = ((to - from).whole_days().max(1) as f64) / DAYS_PER_MONTH;
+    let value = match row.metric.as_str() {
+        "contact-rate" => {
+            let (contacts, _) = queries::contact_totals(pool, row.department_id, from, to).await?;
+            Some(contacts as f64 / months)
+        }
+        "contact-cost" => {
+            let (_, cents) = queries::contact_totals(pool, row.department_id, from, to).await?;
+            Some(cents as f64 / 100.0 / months)
+        }
+        _ => queries::latest_kpi(pool, row.id, from, to).await?,
+    };
+    Ok(Measured {
+        value,
+        ..Measured::default()
+    })
+}
