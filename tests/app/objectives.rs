@@ -14,8 +14,7 @@ async fn objective(
     owner: Option<Uuid>,
     department: Option<Uuid>,
     unit: Option<&str>,
-    baseline: f64,
-    target: f64,
+    (baseline, target): (f64, f64),
 ) -> Uuid {
     sqlx::query_scalar(
         "INSERT INTO objectives (title, metric, owner_department_id, department_id, kpi_unit, baseline, target, period_start, period_end)
@@ -83,8 +82,7 @@ async fn objectives_get_their_value_progress_and_status() {
         None,
         None,
         None,
-        0.0,
-        60.0,
+        (0.0, 60.0),
     )
     .await;
     let invoice_nps = objective(
@@ -94,8 +92,7 @@ async fn objectives_get_their_value_progress_and_status() {
         Some(finance),
         Some(finance),
         None,
-        0.0,
-        42.0,
+        (0.0, 42.0),
     )
     .await;
     let kpi = objective(
@@ -105,8 +102,7 @@ async fn objectives_get_their_value_progress_and_status() {
         Some(finance),
         None,
         Some("%"),
-        50.0,
-        90.0,
+        (50.0, 90.0),
     )
     .await;
     sqlx::query("INSERT INTO kpi_measurements (objective_id, value, period_start, period_end) VALUES ($1, 60, '2026-01-01', '2026-01-31'), ($1, 70, '2026-02-01', '2026-02-28')")
@@ -121,8 +117,7 @@ async fn objectives_get_their_value_progress_and_status() {
         Some(finance),
         Some(finance),
         None,
-        1000.0,
-        500.0,
+        (1000.0, 500.0),
     )
     .await;
     let reason: Uuid = sqlx::query_scalar("INSERT INTO contact_reasons (slug, name, department_id) VALUES ('unclear', 'Unclear', $1) RETURNING id")
@@ -137,7 +132,7 @@ async fn objectives_get_their_value_progress_and_status() {
         .execute(pool)
         .await
         .unwrap();
-    let empty = objective(&db, "eNPS", "enps", None, None, None, 0.0, 30.0).await;
+    let empty = objective(&db, "eNPS", "enps", None, None, None, (0.0, 30.0)).await;
 
     // 2026-03-01: 59 of 365 days gone.
     let views = evaluate_all(pool, date!(2026 - 02 - 28)).await.unwrap();
