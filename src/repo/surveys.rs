@@ -120,3 +120,31 @@ pub async fn list(pool: &PgPool) -> Result<Vec<SurveyListing>, sqlx::Error> {
     .fetch_all(pool)
     .await
 }
+
+/// A touchpoint along the journey, as the API lists it.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct TouchpointListing {
+    pub slug: String,
+    pub name: String,
+    pub stage: String,
+    pub channel: String,
+    /// The owning department's slug; None while nobody owns it.
+    pub owner: Option<String>,
+}
+
+/// Active touchpoints in journey order.
+#[tracing::instrument(skip_all)]
+pub async fn touchpoints(pool: &PgPool) -> Result<Vec<TouchpointListing>, sqlx::Error> {
+    sqlx::query_as::<_, TouchpointListing>(
+        r#"
+        SELECT t.slug::text, t.name, st.name AS stage, t.channel, d.slug::text AS owner
+        FROM touchpoints t
+        JOIN journey_stages st ON st.id = t.stage_id
+        LEFT JOIN departments d ON d.id = t.owner_department_id
+        WHERE t.archived_at IS NULL
+        ORDER BY st.position, t.position, t.name
+        "#,
+    )
+    .fetch_all(pool)
+    .await
+}

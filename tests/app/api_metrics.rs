@@ -318,3 +318,17 @@ async fn the_export_streams_customer_responses_with_formulas_neutralised() {
         .unwrap();
     assert_eq!(refused.status(), 422);
 }
+
+#[tokio::test]
+async fn touchpoints_and_objectives_are_listed() {
+    let s = setup().await;
+    let (status, touchpoints) = s.get("/api/v1/touchpoints").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        touchpoints,
+        json!([{"slug": "invoice", "name": "Invoice", "stage": "Journey", "channel": "document", "owner": "finance"}])
+    );
+    let (status, objectives) = s.get("/api/v1/objectives").await;
+    assert_eq!(status, 200);
+    assert_eq!(objectives, json!([]));
+}

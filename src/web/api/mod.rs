@@ -48,6 +48,11 @@ pub fn routes() -> Routes {
             list_objectives,
         )
         .get(
+            "/api/v1/touchpoints",
+            Access::Api(TokenScope::Read),
+            list_touchpoints,
+        )
+        .get(
             "/api/v1/export/responses.csv",
             Access::Api(TokenScope::Read),
             export_responses,
@@ -318,4 +323,11 @@ async fn list_objectives(
     Ok(Json(
         metrics::objectives::evaluate_all(&state.pool, today).await?,
     ))
+}
+
+/// Touchpoints along the customer journey, with their owners.
+async fn list_touchpoints(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<crate::repo::surveys::TouchpointListing>>, ApiError> {
+    Ok(Json(crate::repo::surveys::touchpoints(&state.pool).await?))
 }
