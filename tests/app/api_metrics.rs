@@ -332,3 +332,52 @@ async fn touchpoints_and_objectives_are_listed() {
     assert_eq!(status, 200);
     assert_eq!(objectives, json!([]));
 }
+
+#[tokio::test]
+async fn peoples_answers_are_counted_in_whole_months_and_never_mixed_with_customers() {
+    let s = setup().await;
+    let ingest =
+        centric::services::accounts::create_token(&s.app.db.pool, "in3", "ingest", &Actor::Cli)
+            .await
+            .unwrap()
+            .token;
+    let january: Vec<Value> = (0..6)
+        .map(|i| json!({"survey": "finance-internal", "score": 9, "respondent_department": "sales", "submitted_at": format!("2026-01-{:02}T10:00:00Z", 10 + i)}))
+        .collect();
+    let response = s
+        .app
+        .client
+        .post(s.app.url("/api/v1/responses"))
+        .bearer_auth(&ingest)
+        .json(&january)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+
+    // A few days inside January mean all of January: no day-by-day differencing.
+    let (_, days) = s
+        .get("/api/v1/metrics/nps?kind=internal&from=2026-01-12&to=2026-01-14")
+        .await;
+    assert_eq!(
+        (days["n"].as_u64(), days["suppressed"].as_bool()),
+        (Some(6), Some(false))
+    );
+    // Any range touching March (3 ratings) is hidden whole.
+    let (_, spring) = s
+        .get("/api/v1/metrics/nps?kind=internal&from=2026-01-01&to=2026-04-01")
+        .await;
+    assert_eq!(spring["suppressed"], true);
+    // A department without a kind means its customer NPS only: no internal ratings mixed in.
+    let (_, finance) = s
+        .get("/api/v1/metrics/nps?department=finance&from=2026-01-01&to=2026-04-01")
+        .await;
+    let (_, customer) = s
+        .get("/api/v1/metrics/nps?department=finance&kind=customer&from=2026-01-01&to=2026-04-01")
+        .await;
+    assert_eq!(finance, customer);
+    let (status, body) = s
+        .get("/api/v1/metrics/nps/trend?kind=internal&interval=week")
+        .await;
+    assert_eq!(status, 422, "{body}");
+}

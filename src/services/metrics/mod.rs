@@ -46,21 +46,26 @@ pub struct NpsSummary {
 }
 
 impl NpsSummary {
+    /// Nothing shown: the group is too small to be anonymous.
+    pub fn suppressed() -> Self {
+        Self {
+            n: 0,
+            promoters: None,
+            passives: None,
+            detractors: None,
+            nps: None,
+            se: None,
+            ci_low: None,
+            ci_high: None,
+            enough_data: false,
+            suppressed: true,
+        }
+    }
+
     pub fn from_counts(counts: Counts, rules: Rules) -> Self {
         let n = counts.n();
         if rules.protects_anonymity && n > 0 && n < rules.anonymity_threshold {
-            return Self {
-                n: 0,
-                promoters: None,
-                passives: None,
-                detractors: None,
-                nps: None,
-                se: None,
-                ci_low: None,
-                ci_high: None,
-                enough_data: false,
-                suppressed: true,
-            };
+            return Self::suppressed();
         }
         let interval = (n > 0).then(|| counts.interval());
         Self {
@@ -106,6 +111,18 @@ impl Bucket {
         }
     }
 
+    /// The first day of the bucket holding `month` (a first-of-month date).
+    fn start_of(self, month: Date) -> Date {
+        match self {
+            Self::Quarter => {
+                let first = time::Month::try_from((u8::from(month.month()) - 1) / 3 * 3 + 1)
+                    .expect("1 to 12");
+                Date::from_calendar_date(month.year(), first, 1).expect("a first of month")
+            }
+            _ => month,
+        }
+    }
+
     fn unit(self) -> &'static str {
         match self {
             Self::Week => "week",
@@ -120,31 +137,78 @@ pub async fn nps(
     filter: &ResponseFilter,
     rules: Rules,
 ) -> Result<NpsSummary, sqlx::Error> {
+    if rules.protects_anonymity {
+        let months = queries::counts_by_period(pool, filter, "month").await?;
+        return Ok(protected_summary(&months, rules));
+    }
     Ok(NpsSummary::from_counts(
         queries::counts(pool, filter).await?,
         rules,
     ))
 }
 
-/// NPS per period, each marked when it differs significantly from the previous shown
-/// point (suppressed or empty periods are skipped in that comparison).
+/// NPS per period, each marked when it differs significantly from the previous point
+/// with enough data (suppressed or thin periods are skipped in that comparison).
 pub async fn trend(
     pool: &PgPool,
     filter: &ResponseFilter,
     bucket: Bucket,
     rules: Rules,
 ) -> Result<Vec<TrendPoint>, sqlx::Error> {
+    if rules.protects_anonymity {
+        // People's answers are only ever added up from whole months (see `resolve`), and a
+        // bucket is hidden if any of its months is a small group.
+        let months = queries::counts_by_period(pool, filter, "month").await?;
+        let mut buckets: Vec<(Date, Vec<(Date, Counts)>)> = Vec::new();
+        for (month, counts) in months {
+            let start = bucket.start_of(month);
+            match buckets.last_mut() {
+                Some((last, cells)) if *last == start => cells.push((month, counts)),
+                _ => buckets.push((start, vec![(month, counts)])),
+            }
+        }
+        let summaries = buckets
+            .into_iter()
+            .map(|(start, cells)| (start, cells_total(&cells), protected_summary(&cells, rules)));
+        return Ok(trend_from_summaries(summaries));
+    }
     let periods = queries::counts_by_period(pool, filter, bucket.unit()).await?;
     Ok(trend_points(periods, rules))
 }
 
+fn cells_total(cells: &[(Date, Counts)]) -> Counts {
+    cells.iter().map(|(_, counts)| *counts).sum()
+}
+
+/// A summary of protected (employee or internal) month cells: suppressed entirely if any
+/// month is a small group, so that no difference of two allowed answers can reveal one.
+pub fn protected_summary(months: &[(Date, Counts)], rules: Rules) -> NpsSummary {
+    if months
+        .iter()
+        .any(|(_, c)| c.n() > 0 && c.n() < rules.anonymity_threshold)
+    {
+        return NpsSummary::suppressed();
+    }
+    NpsSummary::from_counts(cells_total(months), rules)
+}
+
 fn trend_points(periods: Vec<(Date, Counts)>, rules: Rules) -> Vec<TrendPoint> {
+    trend_from_summaries(
+        periods
+            .into_iter()
+            .map(|(start, counts)| (start, counts, NpsSummary::from_counts(counts, rules))),
+    )
+}
+
+fn trend_from_summaries(
+    points: impl Iterator<Item = (Date, Counts, NpsSummary)>,
+) -> Vec<TrendPoint> {
     let mut previous: Option<Counts> = None;
-    periods
-        .into_iter()
-        .map(|(start, counts)| {
-            let summary = NpsSummary::from_counts(counts, rules);
-            let comparable = !summary.suppressed && summary.n > 0;
+    points
+        .map(|(start, counts, summary)| {
+            // Only points with enough responses are compared: with n = 1 the standard
+            // error is 0 and any move would look "significant".
+            let comparable = !summary.suppressed && summary.enough_data;
             let significant_change = comparable
                 && previous.is_some_and(|before| change_is_significant(&before, &counts));
             if comparable {
@@ -255,7 +319,7 @@ pub async fn resolve(
         };
     let today = queries::today(pool).await?;
     let to = date("to", &params.to, &mut errors).unwrap_or(today + time::Duration::days(1));
-    let from = date("from", &params.from, &mut errors).unwrap_or(to - time::Duration::days(91));
+    let from = date("from", &params.from, &mut errors).unwrap_or(to - time::Duration::days(90));
     if from >= to {
         errors.add("from", "must be before `to` (which is exclusive)");
     }
@@ -307,7 +371,31 @@ pub async fn resolve(
         return Ok(Err(errors));
     }
     let (org_min_sample, anonymity_threshold) = queries::thresholds(pool).await?;
+    // Without a kind or survey, customer responses: mixing in people's answers would let
+    // one subtract the customer part and see a small group of colleagues.
+    let kind = match (&survey, kind) {
+        (None, None) => Some("customer".to_owned()),
+        (_, kind) => kind,
+    };
     let effective_kind = survey.as_ref().map(|s| s.kind.clone()).or(kind.clone());
+    let protects_anonymity = effective_kind.as_deref() != Some("customer");
+    // People's answers are counted in whole months only, so that two overlapping periods
+    // cannot be subtracted to reveal one person's answer.
+    let (from, to) = if protects_anonymity {
+        if params.interval.as_deref() == Some("week") {
+            errors.add(
+                "interval",
+                "employee and internal results are shown by month or quarter, to protect anonymity",
+            );
+            return Ok(Err(errors));
+        }
+        (
+            first_of_month(from),
+            next_first_of_month(to - time::Duration::days(1)),
+        )
+    } else {
+        (from, to)
+    };
     let rules = Rules {
         min_sample: survey
             .as_ref()
@@ -315,7 +403,7 @@ pub async fn resolve(
             .unwrap_or(org_min_sample)
             .max(1) as u64,
         anonymity_threshold: anonymity_threshold.max(1) as u64,
-        protects_anonymity: effective_kind.as_deref() != Some("customer"),
+        protects_anonymity,
     };
     let filter = ResponseFilter {
         survey: survey.map(|s| s.id),
@@ -328,4 +416,15 @@ pub async fn resolve(
         to,
     };
     Ok(Ok((filter, rules)))
+}
+
+/// The first day of `day`'s month.
+pub fn first_of_month(day: Date) -> Date {
+    day.replace_day(1).expect("every month has a first day")
+}
+
+/// The first day of the month after `day`'s.
+pub fn next_first_of_month(day: Date) -> Date {
+    let first = first_of_month(day);
+    first + time::Duration::days(i64::from(first.month().length(first.year())))
 }

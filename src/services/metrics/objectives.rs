@@ -149,13 +149,30 @@ async fn measure(
         _ => None,
     };
     if let Some(filter) = filter {
-        let counts: Counts = queries::counts(pool, &filter).await?;
-        let n = counts.n();
         let needed = row.survey_min_sample.unwrap_or(min_sample).max(1) as u64;
-        // Below the minimum sample (or, for people's answers, the anonymity threshold)
-        // there is no number to show.
-        let hidden = n < needed || (row.metric != "nps" && n < anonymity.max(1) as u64);
-        if hidden {
+        let counts: Counts = if row.metric == "nps" {
+            queries::counts(pool, &filter).await?
+        } else {
+            // People's answers: whole months only, hidden if any month is a small group
+            // (so that no two days' values can be subtracted to reveal one answer).
+            let filter = ResponseFilter {
+                to: super::first_of_month(to),
+                ..filter
+            };
+            let months = queries::counts_by_period(pool, &filter, "month").await?;
+            let rules = super::Rules {
+                min_sample: needed,
+                anonymity_threshold: anonymity.max(1) as u64,
+                protects_anonymity: true,
+            };
+            if super::protected_summary(&months, rules).suppressed {
+                return Ok(Measured::default());
+            }
+            months.iter().map(|(_, counts)| *counts).sum()
+        };
+        let n = counts.n();
+        // Below the minimum sample there is no number to show.
+        if n < needed {
             return Ok(Measured {
                 n: Some(n),
                 ..Measured::default()
