@@ -1,7 +1,7 @@
 //! Raw customer responses for export, streamed row by row (never all in memory).
 
 use futures_util::stream::BoxStream;
-use sqlx::PgPool;
+use sqlx::PgConnection;
 use time::OffsetDateTime;
 
 use crate::repo::metrics::ResponseFilter;
@@ -20,9 +20,10 @@ pub struct ExportRow {
     pub external_id: Option<String>,
 }
 
-/// Customer responses matching `filter`, oldest first, as a stream.
+/// Customer responses matching `filter`, oldest first, as a stream (run it on a
+/// connection without the pool's short statement timeout: a download takes a while).
 pub fn customer_responses<'a>(
-    pool: &'a PgPool,
+    conn: &'a mut PgConnection,
     filter: &'a ResponseFilter,
     time_zone: &'a str,
 ) -> BoxStream<'a, Result<ExportRow, sqlx::Error>> {
@@ -53,5 +54,5 @@ pub fn customer_responses<'a>(
     .bind(filter.touchpoint)
     .bind(filter.segment.as_deref())
     .bind(time_zone)
-    .fetch(pool)
+    .fetch(conn)
 }

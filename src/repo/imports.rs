@@ -17,12 +17,15 @@ pub async fn find_by_hash(
     pool: &PgPool,
     kind: &str,
     sha256: &[u8; 32],
+    survey_id: Option<Uuid>,
 ) -> Result<Option<PastImport>, sqlx::Error> {
     sqlx::query_as::<_, PastImport>(
-        "SELECT file_name, row_count, created_at FROM imports WHERE kind = $1 AND file_sha256 = $2 ORDER BY created_at LIMIT 1",
+        "SELECT file_name, row_count, created_at FROM imports
+         WHERE kind = $1 AND file_sha256 = $2 AND survey_id IS NOT DISTINCT FROM $3",
     )
     .bind(kind)
     .bind(sha256.as_slice())
+    .bind(survey_id)
     .fetch_optional(pool)
     .await
 }
@@ -35,6 +38,9 @@ pub struct NewImport<'a> {
     pub survey_id: Option<Uuid>,
     pub created_by: Option<Uuid>,
 }
+
+/// The unique index that refuses a second import of the same file.
+pub const FILE_KEY: &str = "imports_file_key";
 
 #[tracing::instrument(skip_all)]
 pub async fn insert(conn: &mut PgConnection, import: NewImport<'_>) -> Result<Uuid, sqlx::Error> {

@@ -70,6 +70,10 @@ impl<'a> ItemReader<'a> {
     fn text(&mut self, name: &str, max: usize) -> Option<String> {
         match self.fields.get(name) {
             None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.contains('\0') => {
+                self.fail(name, "must not contain NUL characters");
+                None
+            }
             Some(Value::String(s)) if s.trim().is_empty() => None,
             Some(Value::String(s)) if s.chars().count() <= max => Some(s.trim().to_owned()),
             Some(Value::String(_)) => {

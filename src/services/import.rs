@@ -154,12 +154,13 @@ pub async fn import_file(
         Kind::Responses => "responses",
         Kind::Contacts => "contacts",
     };
-    if let Some(past) = imports::find_by_hash(pool, kind_name, &sha256).await? {
-        return Err(ImportError::AlreadyImported {
-            file_name: past.file_name,
-            on: past.created_at.date().to_string(),
-            rows: past.row_count,
-        });
+    let already = |past: imports::PastImport| ImportError::AlreadyImported {
+        file_name: past.file_name,
+        on: past.created_at.date().to_string(),
+        rows: past.row_count,
+    };
+    if let Some(past) = imports::find_by_hash(pool, kind_name, &sha256, survey_id).await? {
+        return Err(already(past));
     }
 
     // Pass 2: store, in one transaction.
@@ -183,7 +184,19 @@ pub async fn import_file(
         survey_id,
         created_by,
     };
-    let import_id = imports::insert(&mut tx, import).await?;
+    let import_id = match imports::insert(&mut tx, import).await {
+        // Another import of the same file committed in the meantime.
+        Err(error)
+            if error
+                .as_database_error()
+                .is_some_and(|e| e.constraint() == Some(imports::FILE_KEY)) =>
+        {
+            drop(tx);
+            let past = imports::find_by_hash(pool, kind_name, &sha256, survey_id).await?;
+            return Err(past.map(already).unwrap_or(ImportError::Database(error)));
+        }
+        other => other?,
+    };
     let time_zone = responses::time_zone(&mut tx).await?;
     let (sender, mut batches) = mpsc::channel::<Vec<Row>>(2);
     let reader = {
@@ -213,7 +226,14 @@ pub async fn import_file(
             stored += contacts::insert_batch(&mut tx, &contacts_batch, &time_zone).await?;
         }
     }
-    reader.await.expect("the reader does not panic")?;
+    // Pass 2 must have read exactly the file pass 1 validated; otherwise roll back.
+    let (read, hash) = reader.await.expect("the reader does not panic")?;
+    if read != rows || hash != sha256 {
+        return Err(ImportError::Unreadable {
+            path: path.to_owned(),
+            message: "the file changed during the import; nothing was imported".into(),
+        });
+    }
     let after = serde_json::json!({ "file": file_name, "rows": rows, "stored": stored });
     let entry = audit::Entry {
         actor,
@@ -340,43 +360,45 @@ fn validate_file(plan: &Plan, path: &Path) -> Result<Validated, ImportError> {
     Ok((rows, rest.hasher.finalize().into(), errors, total))
 }
 
+/// Reads the file again, sending validated rows in batches; returns the rows read and
+/// the file's hash, for the caller to compare with pass 1.
 fn stream_rows(
     plan: &Plan,
     path: &Path,
     sender: mpsc::Sender<Vec<Row>>,
-) -> Result<(), ImportError> {
+) -> Result<(u64, [u8; 32]), ImportError> {
     let mut reader = open(path)?;
-    let unreadable = |message: String| ImportError::Unreadable {
+    let changed = || ImportError::Unreadable {
         path: path.to_owned(),
-        message,
+        message: "the file changed during the import; nothing was imported".into(),
     };
-    let headers = reader
-        .headers()
-        .map_err(|e| unreadable(e.to_string()))?
-        .clone();
+    let headers = reader.headers().map_err(|_| changed())?.clone();
     let mut batch = Vec::with_capacity(BATCH);
     let mut record = csv::StringRecord::new();
-    while reader
-        .read_record(&mut record)
-        .map_err(|e| unreadable(e.to_string()))?
-    {
-        // Validated in pass 1; a file changed since is caught here.
+    let mut rows = 0u64;
+    while reader.read_record(&mut record).map_err(|_| changed())? {
+        rows += 1;
+        if record.len() != headers.len() {
+            return Err(changed());
+        }
         let row = plan
             .read(&plan.item(&headers, &record))
-            .map_err(|_| unreadable("the file changed during the import".into()))?;
+            .map_err(|_| changed())?;
         batch.push(row);
         if batch.len() == BATCH
             && sender
                 .blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
                 .is_err()
         {
-            return Ok(());
+            return Err(changed());
         }
     }
-    if !batch.is_empty() {
-        let _ = sender.blocking_send(batch);
+    if !batch.is_empty() && sender.blocking_send(batch).is_err() {
+        return Err(changed());
     }
-    Ok(())
+    let mut rest = reader.into_inner();
+    std::io::copy(&mut rest, &mut std::io::sink()).map_err(|_| changed())?;
+    Ok((rows, rest.hasher.finalize().into()))
 }
 
 /// Hashes every byte read through it.

@@ -63,7 +63,9 @@ pub async fn answer(
         errors.add("score", "choose a number from 0 to 10");
     }
     let comment = form.comment.trim();
-    if comment.chars().count() > MAX_COMMENT_CHARS {
+    if comment.contains('\0') {
+        errors.add("comment", "please remove the invisible NUL character");
+    } else if comment.chars().count() > MAX_COMMENT_CHARS {
         errors.add(
             "comment",
             format!("please keep it under {MAX_COMMENT_CHARS} characters"),

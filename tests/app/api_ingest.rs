@@ -321,3 +321,17 @@ async fn service_contacts_are_costed_by_channel_or_given_cost_and_rolled_up() {
         .unwrap();
     assert_eq!(response.json::<Value>().await.unwrap()["duplicates"], 1);
 }
+
+#[tokio::test]
+async fn a_nul_character_is_a_clear_item_error_not_a_server_error() {
+    let api = api().await;
+    let (status, body) = api
+        .post(
+            &json!({"survey": "relationship", "score": 5, "comment": "a\u{0}b"}),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["items"][0]["field"], "comment");
+    assert_eq!(api.stored().await, 0);
+}

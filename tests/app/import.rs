@@ -227,3 +227,43 @@ async fn the_command_line_prints_the_report_and_fails() {
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("imported 2 rows"));
 }
+
+#[tokio::test]
+async fn the_same_file_may_be_imported_for_another_survey() {
+    let db = TestDb::new().await;
+    survey(&db).await;
+    sqlx::query("INSERT INTO surveys (slug, name, kind, public_token, question, opens_at) VALUES ('relationship', 'Relationship', 'customer', 'tok_import_000000000002', 'q', '2025-01-01')")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let path = file("same.csv", b"score\n9\n");
+    import_file(
+        &db.pool,
+        Kind::Responses,
+        &path,
+        Some("invoice-nps"),
+        &Actor::Cli,
+    )
+    .await
+    .unwrap();
+    import_file(
+        &db.pool,
+        Kind::Responses,
+        &path,
+        Some("relationship"),
+        &Actor::Cli,
+    )
+    .await
+    .expect("another survey, another import");
+    let again = import_file(
+        &db.pool,
+        Kind::Responses,
+        &path,
+        Some("relationship"),
+        &Actor::Cli,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(again, ImportError::AlreadyImported { .. }));
+    assert_eq!(count(&db, "responses").await, 2);
+}

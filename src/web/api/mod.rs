@@ -262,16 +262,21 @@ async fn export_responses(
     tokio::spawn(async move {
         use futures_util::StreamExt;
         const CHUNK: usize = 64 * 1024;
-        let time_zone = match pool.acquire().await {
-            Ok(mut conn) => crate::repo::responses::time_zone(&mut conn).await,
-            Err(error) => Err(error),
+        // A long download must not hit the pool's 5 s statement timeout; 30 minutes caps it.
+        let prepared = async {
+            let mut tx = pool.begin().await?;
+            sqlx::query("SET LOCAL statement_timeout = '30min'")
+                .execute(&mut *tx)
+                .await?;
+            let time_zone = crate::repo::responses::time_zone(&mut tx).await?;
+            Ok::<_, sqlx::Error>((tx, time_zone))
         };
-        let time_zone = match time_zone {
-            Ok(zone) => zone,
+        let (mut tx, time_zone) = match prepared.await {
+            Ok(prepared) => prepared,
             Err(error) => return fail(&sender, error).await,
         };
         let mut buffer = crate::services::export::header();
-        let mut rows = crate::repo::export::customer_responses(&pool, &filter, &time_zone);
+        let mut rows = crate::repo::export::customer_responses(&mut tx, &filter, &time_zone);
         while let Some(row) = rows.next().await {
             match row {
                 Ok(row) => buffer.extend(crate::services::export::line(&row)),
