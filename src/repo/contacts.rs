@@ -35,7 +35,7 @@ pub async fn insert_batch(
         ), counted AS (
             INSERT INTO contact_rollups_daily AS r (day, reason_id, channel_id, contacts, cost_cents)
             SELECT (occurred_at AT TIME ZONE $8)::date, reason_id, channel_id, count(*), sum(cost_cents)
-            FROM inserted GROUP BY 1, 2, 3
+            FROM inserted GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
             ON CONFLICT (day, reason_id, channel_id) DO UPDATE SET
                 contacts = r.contacts + excluded.contacts,
                 cost_cents = r.cost_cents + excluded.cost_cents

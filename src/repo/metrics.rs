@@ -219,7 +219,8 @@ pub async fn contact_totals(
     .await
 }
 
-/// The latest recorded value of a KPI objective within [from, to).
+/// The latest recorded value of a KPI objective whose period starts within [from, to)
+/// (by start, so inclusive and exclusive period ends both count in the right month).
 #[tracing::instrument(skip_all)]
 pub async fn latest_kpi(
     pool: &PgPool,
@@ -228,8 +229,8 @@ pub async fn latest_kpi(
     to: Date,
 ) -> Result<Option<f64>, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT value FROM kpi_measurements WHERE objective_id = $1 AND period_end >= $2 AND period_end < $3
-         ORDER BY period_end DESC, recorded_at DESC LIMIT 1",
+        "SELECT value FROM kpi_measurements WHERE objective_id = $1 AND period_start >= $2 AND period_start < $3
+         ORDER BY period_start DESC, period_end DESC, recorded_at DESC LIMIT 1",
     )
     .bind(objective)
     .bind(from)

@@ -61,6 +61,8 @@ pub async fn insert_batch(
                    count(*) FILTER (WHERE score <= 6)
             FROM inserted
             GROUP BY 1, 2, 3, 4, 5
+            -- A fixed order, so concurrent batches lock rollup rows in the same order.
+            ORDER BY 2, 1, 3, 4, 5
             ON CONFLICT ON CONSTRAINT response_rollups_daily_key DO UPDATE SET
                 promoters = r.promoters + excluded.promoters,
                 passives = r.passives + excluded.passives,

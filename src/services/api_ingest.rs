@@ -348,6 +348,12 @@ pub async fn ingest(
     raw: &[u8],
 ) -> Result<Answer, sqlx::Error> {
     let request_hash: [u8; 32] = Sha256::digest(raw).into();
+    // A key belongs to one route: the same key on /responses and /contacts are two keys.
+    let key = key.map(|key| match kind {
+        Kind::Responses => format!("responses:{key}"),
+        Kind::Contacts => format!("contacts:{key}"),
+    });
+    let key = key.as_deref();
     let mut tx = pool.begin().await?;
     if let Some(key) = key
         && let Some(earlier) = idempotency::claim(&mut tx, token, key, &request_hash).await?

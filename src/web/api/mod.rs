@@ -163,16 +163,16 @@ async fn ingest(
     };
     let key = match headers.get("idempotency-key").map(|v| v.to_str()) {
         None => None,
-        Some(Ok(key)) if (1..=255).contains(&key.len()) => Some(key),
+        Some(Ok(key)) if (1..=200).contains(&key.len()) => Some(key),
         Some(_) => {
             let mut error = ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_idempotency_key",
-                "Idempotency-Key must be 1 to 255 visible characters",
+                "Idempotency-Key must be 1 to 200 visible characters",
             );
             error.fields.insert(
                 "Idempotency-Key".into(),
-                "1 to 255 visible characters".into(),
+                "1 to 200 visible characters".into(),
             );
             return Err(error);
         }
