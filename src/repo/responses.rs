@@ -41,6 +41,7 @@ pub async fn insert_batch(
     conn: &mut PgConnection,
     rows: &[NewResponse],
     time_zone: &str,
+    counting: Counting,
 ) -> Result<Vec<Stored>, sqlx::Error> {
     let column =
         |f: &dyn Fn(&NewResponse) -> Option<String>| rows.iter().map(f).collect::<Vec<_>>();
@@ -60,6 +61,7 @@ pub async fn insert_batch(
                    count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score BETWEEN 7 AND 8),
                    count(*) FILTER (WHERE score <= 6)
             FROM inserted
+            WHERE $15
             GROUP BY 1, 2, 3, 4, 5
             -- A fixed order, so concurrent batches lock rollup rows in the same order.
             ORDER BY 2, 1, 3, 4, 5
@@ -85,8 +87,48 @@ pub async fn insert_batch(
     .bind(rows.iter().map(|r| r.submission_id).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.import_id).collect::<Vec<_>>())
     .bind(time_zone)
+    .bind(counting == Counting::Now)
     .fetch_all(conn)
     .await
+}
+
+/// Whether a batch is added to the rollups as it is inserted, or later in one go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counting {
+    Now,
+    /// For long imports: rollup rows are then locked only for the final upsert
+    /// ([`count_import`]), not for the whole import, so live answers are not blocked.
+    Deferred,
+}
+
+/// Adds an import's responses to the rollups in one aggregated upsert.
+#[tracing::instrument(skip_all)]
+pub async fn count_import(
+    conn: &mut PgConnection,
+    import_id: Uuid,
+    time_zone: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        r#"
+        INSERT INTO response_rollups_daily AS r
+            (day, survey_id, touchpoint_id, segment, respondent_department_id, promoters, passives, detractors)
+        SELECT (submitted_at AT TIME ZONE $2)::date, survey_id, touchpoint_id, segment, respondent_department_id,
+               count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score BETWEEN 7 AND 8),
+               count(*) FILTER (WHERE score <= 6)
+        FROM responses WHERE import_id = $1
+        GROUP BY 1, 2, 3, 4, 5
+        ORDER BY 2, 1, 3, 4, 5
+        ON CONFLICT ON CONSTRAINT response_rollups_daily_key DO UPDATE SET
+            promoters = r.promoters + excluded.promoters,
+            passives = r.passives + excluded.passives,
+            detractors = r.detractors + excluded.detractors
+        "#,
+    )
+    .bind(import_id)
+    .bind(time_zone)
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
 /// Deletes responses and takes them out of the rollups, in one statement. Their theme

@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::repo::contacts::{self, NewContact};
 use crate::repo::imports::{self, NewImport};
-use crate::repo::responses::{self, NewResponse};
+use crate::repo::responses::{self, Counting, NewResponse};
 use crate::repo::{audit, metrics as refs};
 use crate::services::api_ingest::{Kind, Lookups, read_contact, read_response};
 use crate::services::ingest;
@@ -221,7 +221,9 @@ pub async fn import_file(
                 }
             }
         }
-        stored += ingest::store(&mut tx, &answers).await?.len() as u64;
+        stored += ingest::store_counting(&mut tx, &answers, Counting::Deferred)
+            .await?
+            .len() as u64;
         if !contacts_batch.is_empty() {
             stored += contacts::insert_batch(&mut tx, &contacts_batch, &time_zone).await?;
         }
@@ -233,6 +235,10 @@ pub async fn import_file(
             path: path.to_owned(),
             message: "the file changed during the import; nothing was imported".into(),
         });
+    }
+    // Counted in one go at the end: rollup rows stay locked only briefly.
+    if kind == Kind::Responses {
+        responses::count_import(&mut tx, import_id, &time_zone).await?;
     }
     let after = serde_json::json!({ "file": file_name, "rows": rows, "stored": stored });
     let entry = audit::Entry {

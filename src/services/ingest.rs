@@ -5,20 +5,30 @@
 use sqlx::PgConnection;
 
 use crate::domain::Keywords;
-use crate::repo::responses::{self, NewResponse, Stored};
+use crate::repo::responses::{self, Counting, NewResponse, Stored};
 use crate::repo::themes;
 
-/// Stores `rows` inside the caller's transaction; duplicates (same `external_id` for a
-/// survey, same `submission_id`) are skipped. Returns what was stored.
+/// Stores `rows` inside the caller's transaction, counted in the rollups at once;
+/// duplicates (same `external_id` for a survey, same `submission_id`) are skipped.
+/// Returns what was stored.
 pub async fn store(
     tx: &mut PgConnection,
     rows: &[NewResponse],
+) -> Result<Vec<Stored>, sqlx::Error> {
+    store_counting(tx, rows, Counting::Now).await
+}
+
+/// `store`, with the rollup counting chosen by the caller (imports defer it).
+pub async fn store_counting(
+    tx: &mut PgConnection,
+    rows: &[NewResponse],
+    counting: Counting,
 ) -> Result<Vec<Stored>, sqlx::Error> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let time_zone = responses::time_zone(tx).await?;
-    let stored = responses::insert_batch(tx, rows, &time_zone).await?;
+    let stored = responses::insert_batch(tx, rows, &time_zone, counting).await?;
     let themes: Vec<(uuid::Uuid, Keywords)> = themes::active(tx)
         .await?
         .into_iter()
