@@ -56,9 +56,10 @@ pub enum ImportCommand {
     /// (RFC 3339), touchpoint, segment, respondent_department, external_id.
     Responses {
         file: std::path::PathBuf,
-        /// The survey the responses answer (its slug).
+        /// The survey the responses answer (its slug); without it each row names its
+        /// survey in a `survey` column (as an export from Centric does).
         #[arg(long)]
-        survey: String,
+        survey: Option<String>,
     },
     /// Service contacts. Columns: reason, channel, and optionally occurred_at, cost, external_id.
     Contacts { file: std::path::PathBuf },
@@ -193,7 +194,7 @@ async fn execute(command: Command, database: &Database) -> anyhow::Result<()> {
         }
         Command::Import(command) => {
             let (kind, file, survey) = match command {
-                ImportCommand::Responses { file, survey } => (Kind::Responses, file, Some(survey)),
+                ImportCommand::Responses { file, survey } => (Kind::Responses, file, survey),
                 ImportCommand::Contacts { file } => (Kind::Contacts, file, None),
             };
             match import::import_file(pool, kind, &file, survey.as_deref(), &Actor::Cli).await {

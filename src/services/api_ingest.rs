@@ -211,7 +211,7 @@ fn validate<T>(
     }
 }
 
-const RESPONSE_FIELDS: [&str; 8] = [
+const RESPONSE_FIELDS: [&str; 9] = [
     "survey",
     "score",
     "comment",
@@ -219,6 +219,7 @@ const RESPONSE_FIELDS: [&str; 8] = [
     "touchpoint",
     "segment",
     "respondent_department",
+    "customer_ref",
     "external_id",
 ];
 
@@ -240,6 +241,7 @@ pub fn read_response(
     let touchpoint = item.reference("touchpoint", "touchpoint", &lookups.touchpoints);
     let department = item.reference("respondent_department", "department", &lookups.departments);
     let segment = item.text("segment", 64);
+    let customer_ref = item.text("customer_ref", 128);
     let external_id = item.text("external_id", 128);
     if let Some(survey) = &survey {
         if submitted_at.is_some_and(|at| at < survey.opens_at) {
@@ -276,7 +278,7 @@ pub fn read_response(
                 touchpoint_id: touchpoint.or(survey.touchpoint_id),
                 segment,
                 respondent_department_id: department,
-                customer_ref: None,
+                customer_ref,
                 source: "api",
                 external_id,
                 submission_id: None,

@@ -102,9 +102,17 @@ impl Plan {
                     }),
                 _ => Value::String(value.to_owned()),
             };
-            item.insert(header.to_owned(), value);
+            if !["category", "department", "source"].contains(&header) {
+                item.insert(header.to_owned(), value);
+            }
         }
-        if let Some(survey) = &self.survey {
+        // The command's --survey fills rows that do not name a survey (pass 1 refuses
+        // rows naming another one).
+        let named = item
+            .get("survey")
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.trim().is_empty());
+        if let (Some(survey), false) = (&self.survey, named) {
             item.insert("survey".into(), Value::String(survey.clone()));
         }
         item
@@ -126,7 +134,8 @@ pub async fn import_file(
                 .ok_or_else(|| ImportError::UnknownSurvey(slug.to_owned()))?
                 .id,
         ),
-        (Kind::Responses, None) => return Err(ImportError::UnknownSurvey(String::new())),
+        // Without --survey, each row names its survey (as an export does).
+        (Kind::Responses, None) => None,
         (Kind::Contacts, _) => None,
     };
     let lookups = {
@@ -292,13 +301,20 @@ fn validate_file(plan: &Plan, path: &Path) -> Result<Validated, ImportError> {
         }
     };
     let allowed: &[&str] = match plan.kind {
+        // An export can be imported again: its derived columns (category, department,
+        // source) are read and ignored.
         Kind::Responses => &[
+            "survey",
             "score",
+            "category",
             "comment",
             "submitted_at",
             "touchpoint",
+            "department",
             "segment",
             "respondent_department",
+            "customer_ref",
+            "source",
             "external_id",
         ],
         Kind::Contacts => &["reason", "channel", "occurred_at", "cost", "external_id"],
@@ -330,7 +346,20 @@ fn validate_file(plan: &Plan, path: &Path) -> Result<Validated, ImportError> {
                     });
                     continue;
                 }
-                if let Err(problems) = plan.read(&plan.item(&headers, &record)) {
+                let item = plan.item(&headers, &record);
+                if let (Some(expected), Some(named)) =
+                    (&plan.survey, item.get("survey").and_then(Value::as_str))
+                    && named.trim() != expected
+                {
+                    report(RowError {
+                        row,
+                        column: "survey".into(),
+                        message: format!(
+                            "this import is for survey '{expected}', the row names '{named}'"
+                        ),
+                    });
+                }
+                if let Err(problems) = plan.read(&item) {
                     for (column, message) in problems {
                         report(RowError {
                             row,
