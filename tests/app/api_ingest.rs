@@ -1,7 +1,7 @@
 //! `POST /api/v1/responses`: single and batch ingestion, per-item errors with nothing
 //! stored, duplicates by external id, Idempotency-Key replays, token scopes.
 
-use crate::helpers::{TestApp, add_department, add_touchpoint, spawn_app};
+use crate::helpers::{TestApp, add_department, add_survey, add_touchpoint, spawn_app};
 use centric::repo::audit::Actor;
 use serde_json::{Value, json};
 
@@ -21,18 +21,7 @@ async fn api() -> Api {
         ("relationship", "customer", None, None),
         ("finance-internal", "internal", None, Some(finance)),
     ] {
-        sqlx::query(
-            "INSERT INTO surveys (slug, name, kind, public_token, question, touchpoint_id, rated_department_id, opens_at)
-             VALUES ($1, $1, $2, $3, 'How likely…?', $4, $5, '2025-01-01')",
-        )
-        .bind(slug)
-        .bind(kind)
-        .bind(format!("tok_{}", uuid::Uuid::new_v4().simple()))
-        .bind(touchpoint)
-        .bind(rated)
-        .execute(pool)
-        .await
-        .unwrap();
+        add_survey(pool, slug, kind, touchpoint, rated).await;
     }
     let token = centric::services::accounts::create_token(pool, "crm", "ingest", &Actor::Cli)
         .await

@@ -1,7 +1,7 @@
 //! `GET /api/v1/metrics/nps` and `/trend`: values checked against an independent recount
 //! over the test's own raw responses, intervals, significance flags, anonymity, errors.
 
-use crate::helpers::{TestApp, add_department, add_touchpoint, spawn_app};
+use crate::helpers::{TestApp, add_department, add_survey, add_touchpoint, spawn_app};
 use centric::repo::audit::Actor;
 use serde_json::{Value, json};
 
@@ -26,18 +26,7 @@ async fn setup() -> Setup {
         ("invoice-nps", "customer", Some(invoice), None),
         ("finance-internal", "internal", None, Some(finance)),
     ] {
-        sqlx::query(
-            "INSERT INTO surveys (slug, name, kind, public_token, question, touchpoint_id, rated_department_id, opens_at)
-             VALUES ($1, $1, $2, $3, 'How likely…?', $4, $5, '2025-01-01')",
-        )
-        .bind(slug)
-        .bind(kind)
-        .bind(format!("tok_{}", uuid::Uuid::new_v4().simple()))
-        .bind(touchpoint)
-        .bind(rated)
-        .execute(pool)
-        .await
-        .unwrap();
+        add_survey(pool, slug, kind, touchpoint, rated).await;
     }
     let ingest = centric::services::accounts::create_token(pool, "in", "ingest", &Actor::Cli)
         .await

@@ -437,3 +437,25 @@ pub fn submission_id_in(page: &str) -> String {
     let start = page.find(marker).expect("a submission id") + marker.len();
     page[start..start + 36].to_owned()
 }
+
+/// Adds a survey (open since 2025-01-01) on an optional touchpoint or rated department.
+pub async fn add_survey(
+    pool: &PgPool,
+    slug: &str,
+    kind: &str,
+    touchpoint: Option<uuid::Uuid>,
+    rated: Option<uuid::Uuid>,
+) -> uuid::Uuid {
+    sqlx::query_scalar(
+        "INSERT INTO surveys (slug, name, kind, public_token, question, touchpoint_id, rated_department_id, opens_at)
+         VALUES ($1, $1, $2, $3, 'How likely are you to recommend us?', $4, $5, '2025-01-01') RETURNING id",
+    )
+    .bind(slug)
+    .bind(kind)
+    .bind(format!("tok_{}", uuid::Uuid::new_v4().simple()))
+    .bind(touchpoint)
+    .bind(rated)
+    .fetch_one(pool)
+    .await
+    .expect("survey")
+}
