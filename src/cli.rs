@@ -197,7 +197,16 @@ async fn execute(command: Command, database: &Database) -> anyhow::Result<()> {
                 ImportCommand::Responses { file, survey } => (Kind::Responses, file, survey),
                 ImportCommand::Contacts { file } => (Kind::Contacts, file, None),
             };
-            match import::import_file(pool, kind, &file, survey.as_deref(), &Actor::Cli).await {
+            match import::import_file(
+                pool,
+                kind,
+                &file,
+                &display_name(&file),
+                survey.as_deref(),
+                &Actor::Cli,
+            )
+            .await
+            {
                 Ok(report) => println!(
                     "imported {} rows from {}: {} stored, {} duplicates skipped",
                     report.rows,
@@ -254,4 +263,11 @@ fn read_password_line() -> anyhow::Result<String> {
         .read_line(&mut line)
         .context("cannot read the password from standard input")?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// A file's own name, as an import records it.
+fn display_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }

@@ -57,3 +57,32 @@ pub async fn insert(conn: &mut PgConnection, import: NewImport<'_>) -> Result<Uu
     .fetch_one(conn)
     .await
 }
+
+/// A past import as the imports page lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ImportListing {
+    pub kind: String,
+    pub file_name: String,
+    pub row_count: i64,
+    pub survey: Option<String>,
+    pub created_by: Option<String>,
+    pub created_at: OffsetDateTime,
+}
+
+/// The most recent imports, newest first.
+#[tracing::instrument(skip_all)]
+pub async fn recent(pool: &PgPool, limit: i64) -> Result<Vec<ImportListing>, sqlx::Error> {
+    sqlx::query_as::<_, ImportListing>(
+        r#"
+        SELECT i.kind, i.file_name, i.row_count, s.name AS survey, u.email AS created_by, i.created_at
+        FROM imports i
+        LEFT JOIN surveys s ON s.id = i.survey_id
+        LEFT JOIN users u ON u.id = i.created_by
+        ORDER BY i.created_at DESC
+        LIMIT $1
+        "#,
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}

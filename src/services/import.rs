@@ -119,11 +119,13 @@ impl Plan {
     }
 }
 
-/// Imports `path`; `survey` names the survey of a responses file.
+/// Imports `path`, recorded under `file_name` (what the person called it);
+/// `survey` names the survey of a responses file whose rows do not.
 pub async fn import_file(
     pool: &PgPool,
     kind: Kind,
     path: &Path,
+    file_name: &str,
     survey: Option<&str>,
     actor: &audit::Actor,
 ) -> Result<ImportReport, ImportError> {
@@ -181,10 +183,7 @@ pub async fn import_file(
         audit::Actor::User { id, .. } => Some(*id),
         _ => None,
     };
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let file_name: String = file_name.chars().take(255).collect();
     let import = NewImport {
         kind: kind_name,
         file_name: &file_name,

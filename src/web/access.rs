@@ -115,7 +115,14 @@ impl Routes {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.add(Method::GET, MethodFilter::GET, path, access, handler)
+        self.add(
+            Method::GET,
+            MethodFilter::GET,
+            path,
+            access,
+            handler,
+            access.body_limit(),
+        )
     }
 
     pub fn post<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
@@ -123,7 +130,36 @@ impl Routes {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.add(Method::POST, MethodFilter::POST, path, access, handler)
+        self.add(
+            Method::POST,
+            MethodFilter::POST,
+            path,
+            access,
+            handler,
+            access.body_limit(),
+        )
+    }
+
+    /// A POST taking a file upload of up to `body_limit` bytes.
+    pub fn post_upload<H, T>(
+        self,
+        path: &'static str,
+        access: Access,
+        body_limit: usize,
+        handler: H,
+    ) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(
+            Method::POST,
+            MethodFilter::POST,
+            path,
+            access,
+            handler,
+            body_limit,
+        )
     }
 
     fn add<H, T>(
@@ -133,6 +169,7 @@ impl Routes {
         path: &'static str,
         access: Access,
         handler: H,
+        body_limit: usize,
     ) -> Self
     where
         H: Handler<T, AppState>,
@@ -140,7 +177,8 @@ impl Routes {
     {
         // The body limit sits inside the guard: nobody unauthorised gets to send a big body.
         let route = on(filter, handler)
-            .layer(RequestBodyLimitLayer::new(access.body_limit()))
+            .layer::<_, std::convert::Infallible>(axum::extract::DefaultBodyLimit::max(body_limit))
+            .layer(RequestBodyLimitLayer::new(body_limit))
             .route_layer(from_fn_with_state(access, guard));
         self.router = self.router.route(path, route);
         self.table.push(RouteInfo {

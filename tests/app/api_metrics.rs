@@ -416,6 +416,7 @@ async fn an_export_imports_back_into_the_same_responses() {
         pool,
         centric::services::api_ingest::Kind::Responses,
         &path,
+        "test.csv",
         None,
         &Actor::Cli,
     )

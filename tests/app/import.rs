@@ -50,6 +50,7 @@ async fn a_valid_file_with_bom_crlf_and_quoted_newlines_is_imported_whole() {
         &db.pool,
         Kind::Responses,
         &path,
+        "february.csv",
         Some("invoice-nps"),
         &Actor::Cli,
     )
@@ -79,6 +80,7 @@ async fn a_valid_file_with_bom_crlf_and_quoted_newlines_is_imported_whole() {
         &db.pool,
         Kind::Responses,
         &path,
+        "february.csv",
         Some("invoice-nps"),
         &Actor::Cli,
     )
@@ -115,6 +117,7 @@ async fn one_bad_row_at_the_end_of_a_large_file_means_nothing_is_written() {
         &db.pool,
         Kind::Responses,
         &path,
+        "test.csv",
         Some("invoice-nps"),
         &Actor::Cli,
     )
@@ -142,6 +145,7 @@ async fn unknown_columns_and_bad_values_are_reported_row_by_row() {
         &db.pool,
         Kind::Responses,
         &path,
+        "test.csv",
         Some("invoice-nps"),
         &Actor::Cli,
     )
@@ -171,6 +175,7 @@ async fn contacts_import_with_costs_and_rollups() {
         &db.pool,
         Kind::Contacts,
         &file("contacts.csv", csv.as_bytes()),
+        "test.csv",
         None,
         &Actor::Cli,
     )
@@ -241,6 +246,7 @@ async fn the_same_file_may_be_imported_for_another_survey() {
         &db.pool,
         Kind::Responses,
         &path,
+        "test.csv",
         Some("invoice-nps"),
         &Actor::Cli,
     )
@@ -250,6 +256,7 @@ async fn the_same_file_may_be_imported_for_another_survey() {
         &db.pool,
         Kind::Responses,
         &path,
+        "test.csv",
         Some("relationship"),
         &Actor::Cli,
     )
@@ -259,6 +266,7 @@ async fn the_same_file_may_be_imported_for_another_survey() {
         &db.pool,
         Kind::Responses,
         &path,
+        "test.csv",
         Some("relationship"),
         &Actor::Cli,
     )
@@ -266,4 +274,75 @@ async fn the_same_file_may_be_imported_for_another_survey() {
     .unwrap_err();
     assert!(matches!(again, ImportError::AlreadyImported { .. }));
     assert_eq!(count(&db, "responses").await, 2);
+}
+
+#[tokio::test]
+async fn the_cx_lead_uploads_a_file_in_the_browser_and_gets_a_report() {
+    let app = crate::helpers::spawn_app().await;
+    survey(&app.db).await;
+    let form = |bytes: &'static [u8], name: &str| {
+        reqwest::multipart::Form::new()
+            .text("kind", "responses")
+            .text("survey", "invoice-nps")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+            )
+    };
+    let executive = app.create_user("executive", None).await;
+    let outsider = crate::helpers::new_client();
+    outsider
+        .post(app.url("/login"))
+        .form(&[
+            ("email", &executive.email),
+            ("password", &executive.password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let refused = outsider
+        .post(app.url("/admin/imports"))
+        .multipart(form(b"score\n9\n", "x.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+
+    app.signed_in_as("cx-lead").await;
+    let bad = app
+        .client
+        .post(app.url("/admin/imports"))
+        .multipart(form(b"score\n9\n12\n", "<b>bad</b>.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    let page = bad.text().await.unwrap();
+    assert!(
+        page.contains("&#60;b&#62;bad&#60;/b&#62;.csv was not imported"),
+        "the file name is shown, escaped"
+    );
+    assert!(page.contains("required: a whole number from 0 to 10"));
+    assert_eq!(count(&app.db, "responses").await, 0);
+
+    let good = app
+        .client
+        .post(app.url("/admin/imports"))
+        .multipart(form(b"score\n9\n3\n", "march.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(good.status(), 200);
+    let page = good.text().await.unwrap();
+    assert!(
+        page.contains("Imported march.csv") && page.contains("2 rows read: 2 stored"),
+        "{page}"
+    );
+    let (file_name, by): (String, Option<uuid::Uuid>) =
+        sqlx::query_as("SELECT file_name, created_by FROM imports")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(file_name, "march.csv");
+    assert!(by.is_some(), "the import records who uploaded it");
 }

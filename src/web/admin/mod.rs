@@ -1,6 +1,7 @@
 //! The CX lead's pages: the programme overview and the audit log.
 
 mod audit;
+mod imports;
 
 use axum::Extension;
 use axum::extract::State;
@@ -19,6 +20,7 @@ pub fn routes() -> Routes {
     Routes::default()
         .get("/admin", Access::CxLead, overview)
         .merge(audit::routes())
+        .merge(imports::routes())
 }
 
 #[derive(askama::Template)]
