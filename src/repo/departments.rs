@@ -58,8 +58,9 @@ pub async fn id_by_slug(
 }
 
 /// A department's header: who it is, who leads it, whom it serves and who serves it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct DepartmentProfile {
+    #[serde(skip)]
     pub id: uuid::Uuid,
     pub slug: String,
     pub name: String,

@@ -124,6 +124,8 @@ pub async fn list(pool: &PgPool) -> Result<Vec<SurveyListing>, sqlx::Error> {
 /// A touchpoint along the journey, as the API lists it.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct TouchpointListing {
+    #[serde(skip)]
+    pub id: Uuid,
     pub slug: String,
     pub name: String,
     pub stage: String,
@@ -137,7 +139,7 @@ pub struct TouchpointListing {
 pub async fn touchpoints(pool: &PgPool) -> Result<Vec<TouchpointListing>, sqlx::Error> {
     sqlx::query_as::<_, TouchpointListing>(
         r#"
-        SELECT t.slug::text, t.name, st.name AS stage, t.channel, d.slug::text AS owner
+        SELECT t.id, t.slug::text, t.name, st.name AS stage, t.channel, d.slug::text AS owner
         FROM touchpoints t
         JOIN journey_stages st ON st.id = t.stage_id
         LEFT JOIN departments d ON d.id = t.owner_department_id

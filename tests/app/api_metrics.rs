@@ -444,3 +444,36 @@ async fn an_export_imports_back_into_the_same_responses() {
         .await;
     assert_eq!(nps["n"], 200, "the rollups were rebuilt by the import");
 }
+
+#[tokio::test]
+async fn a_departments_scorecard_gathers_its_numbers() {
+    let s = setup().await;
+    let pool = &s.app.db.pool;
+    let card = centric::services::metrics::scorecard::load(
+        pool,
+        "finance",
+        time::macros::date!(2026 - 03 - 31),
+    )
+    .await
+    .unwrap()
+    .expect("finance exists");
+    let card = serde_json::to_value(card).unwrap();
+    let (p, n, d) = s.recount("s.kind = 'customer'").await;
+    assert_eq!(
+        card["nps"]["n"].as_i64(),
+        Some(p + n + d),
+        "90 days back from 31 March cover all of it"
+    );
+    assert_eq!(card["touchpoints"][0]["slug"], "invoice");
+    assert_eq!(card["touchpoints"][0]["n"].as_i64(), Some(p + n + d));
+    assert_eq!(
+        card["internal_nps"]["suppressed"], true,
+        "three raters in March are too few to show"
+    );
+    assert_eq!(card["department"]["slug"], "finance");
+    assert_eq!(card["failure_demand"]["contacts_this_quarter"], 0);
+    let (status, body) = s.get("/api/v1/departments/finance/scorecard").await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = s.get("/api/v1/departments/nope/scorecard").await;
+    assert_eq!(status, 404);
+}

@@ -5,6 +5,7 @@
 
 pub mod math;
 pub mod objectives;
+pub mod scorecard;
 
 pub use math::{
     Counts, Direction, Interval, LinkCurve, ObjectiveStatus, Progress, change_is_significant,

@@ -48,6 +48,11 @@ pub fn routes() -> Routes {
             list_objectives,
         )
         .get(
+            "/api/v1/departments/{slug}/scorecard",
+            Access::Api(TokenScope::Read),
+            scorecard,
+        )
+        .get(
             "/api/v1/touchpoints",
             Access::Api(TokenScope::Read),
             list_touchpoints,
@@ -335,4 +340,22 @@ async fn list_touchpoints(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<crate::repo::surveys::TouchpointListing>>, ApiError> {
     Ok(Json(crate::repo::surveys::touchpoints(&state.pool).await?))
+}
+
+/// A department's scorecard numbers (the same the scorecard page shows).
+async fn scorecard(
+    State(state): State<AppState>,
+    axum::extract::Path(slug): axum::extract::Path<String>,
+) -> Result<Json<metrics::scorecard::Scorecard>, ApiError> {
+    let today = crate::repo::metrics::today(&state.pool).await?;
+    metrics::scorecard::load(&state.pool, &slug, today)
+        .await?
+        .map(Json)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("there is no department '{slug}'"),
+            )
+        })
 }
