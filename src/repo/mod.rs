@@ -22,3 +22,16 @@ pub mod users;
 pub async fn ping(pool: &sqlx::PgPool) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
 }
+
+/// Replaces the pool's short statement timeout for the rest of the caller's transaction
+/// (`'0'` means none), for work that rightly takes long: imports, exports.
+pub async fn set_transaction_timeout(
+    conn: &mut sqlx::PgConnection,
+    timeout: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT set_config('statement_timeout', $1, true)")
+        .bind(timeout)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}

@@ -176,9 +176,7 @@ pub async fn import_file(
 
     // Pass 2: store, in one transaction.
     let mut tx = pool.begin().await?;
-    sqlx::query("SET LOCAL statement_timeout = 0")
-        .execute(&mut *tx)
-        .await?;
+    crate::repo::set_transaction_timeout(&mut tx, "0").await?;
     let created_by = match actor {
         audit::Actor::User { id, .. } => Some(*id),
         _ => None,

@@ -270,9 +270,7 @@ async fn export_responses(
         // A long download must not hit the pool's 5 s statement timeout; 30 minutes caps it.
         let prepared = async {
             let mut tx = pool.begin().await?;
-            sqlx::query("SET LOCAL statement_timeout = '30min'")
-                .execute(&mut *tx)
-                .await?;
+            crate::repo::set_transaction_timeout(&mut tx, "30min").await?;
             let time_zone = crate::repo::responses::time_zone(&mut tx).await?;
             Ok::<_, sqlx::Error>((tx, time_zone))
         };
