@@ -1,11 +1,14 @@
 //! The error types handlers return: `AppError` renders the HTML error page, `ApiError`
 //! answers JSON. Causes are logged once, server-side; users never see internals.
 
+use std::collections::BTreeMap;
+
 use askama::Template;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
+use crate::services::api_ingest::ItemError;
 use crate::web::layout::Layout;
 
 #[derive(Debug, thiserror::Error)]
@@ -127,15 +130,27 @@ impl IntoResponse for AppError {
     }
 }
 
-/// The JSON error body: `{"error": {"code", "message", "fields": {…}}}`.
-#[derive(Debug, serde::Serialize)]
+/// An API error, answered as `{"error": {"code", "message", "fields"?, "items"?}}`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ApiError {
     #[serde(skip)]
     pub status: StatusCode,
+    /// Stable and machine-readable, e.g. `invalid_parameters`.
     pub code: &'static str,
+    /// For people.
     pub message: String,
-    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
-    pub fields: serde_json::Map<String, serde_json::Value>,
+    /// Per query parameter or header: what is wrong with it.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
+    /// Per item of an ingestion batch: its index, field and what is wrong.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<ItemError>,
+}
+
+/// The body of every API error response.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ApiError,
 }
 
 impl ApiError {
@@ -144,15 +159,25 @@ impl ApiError {
             status,
             code,
             message: message.into(),
-            fields: serde_json::Map::new(),
+            fields: BTreeMap::new(),
+            items: Vec::new(),
         }
+    }
+
+    /// Names a wrong field (query parameter, header) and says what is wrong with it.
+    pub fn with_field(mut self, field: &str, message: impl Into<String>) -> Self {
+        self.fields.insert(field.to_owned(), message.into());
+        self
+    }
+
+    pub fn body(self) -> ErrorBody {
+        ErrorBody { error: self }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = self.status;
-        (status, Json(serde_json::json!({ "error": self }))).into_response()
+        (self.status, Json(self.body())).into_response()
     }
 }
 

@@ -58,7 +58,7 @@ pub async fn id_by_slug(
 }
 
 /// A department's header: who it is, who leads it, whom it serves and who serves it.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct DepartmentProfile {
     #[serde(skip)]
     pub id: uuid::Uuid,

@@ -91,7 +91,7 @@ pub async fn slugs(conn: &mut sqlx::PgConnection) -> Result<(SlugIds, SlugIds), 
 }
 
 /// A survey as the survey list shows it.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct SurveyListing {
     pub slug: String,
     pub kind: String,
@@ -122,7 +122,7 @@ pub async fn list(pool: &PgPool) -> Result<Vec<SurveyListing>, sqlx::Error> {
 }
 
 /// A touchpoint along the journey, as the API lists it.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct TouchpointListing {
     #[serde(skip)]
     pub id: Uuid,
@@ -130,7 +130,7 @@ pub struct TouchpointListing {
     pub name: String,
     pub stage: String,
     pub channel: String,
-    /// The owning department's slug; None while nobody owns it.
+    /// The owning department's slug; null while nobody owns it.
     pub owner: Option<String>,
 }
 

@@ -10,6 +10,9 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
+use axum::http::StatusCode;
+
+use crate::error::ApiError;
 use crate::repo::contacts::{self, NewContact};
 use crate::repo::responses::{self, NewResponse};
 use crate::repo::surveys::{self, SurveyRules};
@@ -28,11 +31,62 @@ pub enum Kind {
 }
 
 /// What went wrong with one item.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct ItemError {
+    /// The item's position in the array (0 for a single object).
     pub index: usize,
+    /// The field at fault; empty when the item as a whole is wrong.
     pub field: String,
     pub message: String,
+}
+
+/// What an accepted batch did: items repeating an `external_id` already stored are
+/// counted as duplicates and not stored again.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Receipt {
+    pub received: usize,
+    pub stored: usize,
+    pub duplicates: usize,
+}
+
+/// One survey response as `POST /api/v1/responses` takes it (documentation of the
+/// fields `read_response` accepts; a test keeps the two in step).
+#[derive(utoipa::ToSchema)]
+pub struct ResponseItem {
+    /// The survey's slug.
+    pub survey: String,
+    #[schema(minimum = 0, maximum = 10)]
+    pub score: u8,
+    /// The "why", at most 2,000 characters.
+    pub comment: Option<String>,
+    /// RFC 3339; defaults to now; not before the survey opened nor after it closed.
+    pub submitted_at: Option<time::OffsetDateTime>,
+    /// A touchpoint's slug (customer surveys only).
+    pub touchpoint: Option<String>,
+    /// A customer segment, at most 64 characters.
+    pub segment: Option<String>,
+    /// The respondent's department slug; required for internal surveys.
+    pub respondent_department: Option<String>,
+    /// Your reference for the customer, at most 128 characters.
+    pub customer_ref: Option<String>,
+    /// Your id for the response: sent again for the same survey, it is not stored twice.
+    pub external_id: Option<String>,
+}
+
+/// One service contact as `POST /api/v1/contacts` takes it.
+#[derive(utoipa::ToSchema)]
+pub struct ContactItem {
+    /// The contact reason's slug.
+    pub reason: String,
+    /// The channel's slug.
+    pub channel: String,
+    /// RFC 3339; defaults to now.
+    pub occurred_at: Option<time::OffsetDateTime>,
+    /// In currency units; defaults to the channel's unit cost.
+    #[schema(minimum = 0, maximum = 1000000)]
+    pub cost: Option<f64>,
+    /// Your id for the contact: sent again, it is not stored twice.
+    pub external_id: Option<String>,
 }
 
 /// The answer to send: status and JSON body (also what an Idempotency-Key replays).
@@ -211,7 +265,7 @@ fn validate<T>(
     }
 }
 
-const RESPONSE_FIELDS: [&str; 9] = [
+pub const RESPONSE_FIELDS: [&str; 9] = [
     "survey",
     "score",
     "comment",
@@ -289,7 +343,7 @@ pub fn read_response(
     }
 }
 
-const CONTACT_FIELDS: [&str; 5] = ["reason", "channel", "occurred_at", "cost", "external_id"];
+pub const CONTACT_FIELDS: [&str; 5] = ["reason", "channel", "occurred_at", "cost", "external_id"];
 
 pub fn read_contact(
     fields: &Map<String, Value>,
@@ -367,16 +421,19 @@ pub async fn ingest(
                 body: earlier.response_body,
             }
         } else {
-            error_answer(
-                422,
+            error_answer(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency_key_reused",
                 "this Idempotency-Key was used with a different body",
-                None,
-            )
+            ))
         });
     }
     let answer = match serde_json::from_slice::<Value>(raw) {
-        Err(_) => error_answer(400, "invalid_json", "the body is not valid JSON", None),
+        Err(_) => error_answer(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "the body is not valid JSON",
+        )),
         Ok(body) => {
             let lookups = Lookups::load(&mut tx).await?;
             let now = OffsetDateTime::now_utc();
@@ -398,12 +455,15 @@ pub async fn ingest(
                 },
             };
             match stored {
-                Err(errors) => error_answer(
-                    422,
-                    "invalid_items",
-                    &format!("{} problem(s) found; nothing was stored", errors.len()),
-                    Some(serde_json::to_value(errors).expect("errors serialise")),
-                ),
+                Err(errors) => {
+                    let mut error = ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid_items",
+                        format!("{} problem(s) found; nothing was stored", errors.len()),
+                    );
+                    error.items = errors;
+                    error_answer(error)
+                }
                 Ok((received, stored)) => {
                     let (action, target) = match kind {
                         Kind::Responses => ("responses.ingest", "responses"),
@@ -420,9 +480,14 @@ pub async fn ingest(
                         after: Some(after),
                     };
                     audit::record(&mut tx, entry).await?;
+                    let receipt = Receipt {
+                        received,
+                        stored,
+                        duplicates: received - stored,
+                    };
                     Answer {
                         status: 201,
-                        body: serde_json::json!({ "received": received, "stored": stored, "duplicates": received - stored }),
+                        body: serde_json::to_value(receipt).expect("a receipt serialises"),
                     }
                 }
             }
@@ -435,13 +500,9 @@ pub async fn ingest(
     Ok(answer)
 }
 
-fn error_answer(status: u16, code: &str, message: &str, items: Option<Value>) -> Answer {
-    let mut error = serde_json::json!({ "code": code, "message": message });
-    if let Some(items) = items {
-        error["items"] = items;
-    }
+fn error_answer(error: ApiError) -> Answer {
     Answer {
-        status,
-        body: serde_json::json!({ "error": error }),
+        status: error.status.as_u16(),
+        body: serde_json::to_value(error.body()).expect("an error serialises"),
     }
 }

@@ -5,14 +5,14 @@ use crate::helpers::{TestApp, add_department, add_survey, add_touchpoint, spawn_
 use centric::repo::audit::Actor;
 use serde_json::{Value, json};
 
-struct Setup {
-    app: TestApp,
-    read: String,
+pub(crate) struct Setup {
+    pub(crate) app: TestApp,
+    pub(crate) read: String,
 }
 
 /// Finance owns the invoice touchpoint; Sales rates Finance internally. Responses are
 /// spread over January (poor) and March (good) 2026.
-async fn setup() -> Setup {
+pub(crate) async fn setup() -> Setup {
     let app = spawn_app().await;
     let pool = &app.db.pool;
     sqlx::query("INSERT INTO organisation (name, time_zone) VALUES ('Acme', 'Europe/Amsterdam')")
@@ -67,7 +67,7 @@ async fn setup() -> Setup {
 }
 
 impl Setup {
-    async fn get(&self, path: &str) -> (u16, Value) {
+    pub(crate) async fn get(&self, path: &str) -> (u16, Value) {
         let response = self
             .app
             .client

@@ -14,6 +14,7 @@ mod import;
 mod kpis;
 mod launcher;
 mod objectives;
+mod openapi;
 mod rollups;
 mod schema;
 mod sessions;

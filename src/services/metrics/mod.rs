@@ -30,13 +30,13 @@ pub struct Rules {
 }
 
 /// NPS of a group with everything a page or the API shows next to it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct NpsSummary {
     pub n: u64,
     pub promoters: Option<u64>,
     pub passives: Option<u64>,
     pub detractors: Option<u64>,
-    /// Unrounded; None without responses, or when suppressed.
+    /// Unrounded; null without responses, or when suppressed.
     pub nps: Option<f64>,
     pub se: Option<f64>,
     pub ci_low: Option<f64>,
@@ -85,7 +85,7 @@ impl NpsSummary {
 }
 
 /// One point of a trend.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct TrendPoint {
     pub period_start: String,
     #[serde(flatten)]
@@ -279,17 +279,25 @@ mod tests {
 }
 
 /// A metrics filter as it arrives in a query string, before validation.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 #[serde(default, deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct FilterParams {
+    /// A survey's slug.
     pub survey: Option<String>,
+    /// `customer` (default), `employee` (eNPS) or `internal` (internal NPS).
     pub kind: Option<String>,
+    /// A department's slug: responses about what it owns (its touchpoints, or ratings of it).
     pub department: Option<String>,
+    /// A touchpoint's slug.
     pub touchpoint: Option<String>,
+    /// A customer segment, as sent with the responses.
     pub segment: Option<String>,
+    /// First day, inclusive (YYYY-MM-DD, organisation time zone); default 89 days before today.
     pub from: Option<String>,
+    /// Day after the last, exclusive (YYYY-MM-DD); default tomorrow.
     pub to: Option<String>,
-    /// Only for trends: week, month (default) or quarter.
+    /// Only for trends: `week`, `month` (default) or `quarter`.
     pub interval: Option<String>,
 }
 

@@ -11,12 +11,12 @@ use crate::repo::metrics::{self as queries, ObjectiveRow, ResponseFilter};
 /// Days in an average month, for "per month" contact metrics.
 const DAYS_PER_MONTH: f64 = 30.4375;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ObjectiveView {
     pub id: uuid::Uuid,
     pub parent_id: Option<uuid::Uuid>,
     pub title: String,
-    /// The owning department's slug; None for an organisation-wide objective.
+    /// The owning department's slug; null for an organisation-wide objective.
     pub owner_department: Option<String>,
     pub metric: String,
     pub unit: String,
@@ -25,7 +25,7 @@ pub struct ObjectiveView {
     pub period_start: String,
     pub period_end: String,
     pub weight: f64,
-    /// The metric now, over the period so far; None when there is nothing (or too little) to show.
+    /// The metric now, over the period so far; null when there is nothing (or too little) to show.
     pub value: Option<f64>,
     /// Responses behind a survey metric, and its 95 % interval.
     pub n: Option<u64>,
@@ -35,7 +35,7 @@ pub struct ObjectiveView {
     pub progress: Option<f64>,
     /// Share of the period gone.
     pub elapsed: f64,
-    pub status: &'static str,
+    pub status: ObjectiveStatus,
     pub status_label: &'static str,
     /// The target lies inside the interval: the difference is noise.
     pub too_close_to_call: bool,
@@ -92,7 +92,7 @@ async fn evaluate(
         ci_high: view.ci_high,
         progress: progress.map(|p| p.fraction),
         elapsed,
-        status: status.key(),
+        status,
         status_label: status.label(),
         too_close_to_call,
     })

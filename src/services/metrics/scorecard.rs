@@ -12,7 +12,7 @@ use crate::repo::departments::{self, DepartmentProfile};
 use crate::repo::metrics::{self as queries, ResponseFilter};
 use crate::repo::surveys;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TouchpointNps {
     pub slug: String,
     pub name: String,
@@ -20,7 +20,7 @@ pub struct TouchpointNps {
     pub nps: NpsSummary,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FailureDemand {
     pub contacts_this_month: i64,
     pub cost_this_month: f64,
@@ -28,7 +28,7 @@ pub struct FailureDemand {
     pub cost_this_quarter: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Scorecard {
     pub department: DepartmentProfile,
     /// Customer NPS of what the department owns, last 90 days.

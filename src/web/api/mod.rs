@@ -10,18 +10,28 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::domain::TokenScope;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::repo::departments;
 use crate::repo::metrics::ResponseFilter;
-use crate::services::api_ingest::{self, Kind};
+use crate::services::api_ingest::{self, ContactItem, Kind, Receipt, ResponseItem};
 use crate::services::metrics::{self, FilterParams};
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
 use crate::web::caller::{Caller, ClientIp};
 use std::net::IpAddr;
 
+pub mod openapi;
+
+pub use openapi::document as openapi_document;
+use openapi::{CommonErrors, FilterErrors, IngestErrors, OneOrMany, ReadErrors};
+
 pub fn routes() -> Routes {
     Routes::default()
+        .get(
+            "/api/v1/openapi.json",
+            Access::Public,
+            openapi::openapi_json,
+        )
         .get(
             "/api/v1/departments",
             Access::Api(TokenScope::Read),
@@ -84,7 +94,7 @@ async fn filter_from(
                 "some query parameters are not valid",
             );
             for (field, message) in errors.iter() {
-                error.fields.insert(field.to_owned(), message.into());
+                error = error.with_field(field, message);
             }
             error
         })
@@ -105,6 +115,15 @@ fn params(query: Result<Query<FilterParams>, QueryRejection>) -> Result<FilterPa
 }
 
 /// NPS with its interval for any filter (default: the last 90 days).
+#[utoipa::path(get, path = "/api/v1/metrics/nps", tag = "metrics",
+    params(FilterParams),
+    responses(
+        (status = 200, description = "NPS of the responses matching the filter", body = metrics::NpsSummary),
+        FilterErrors,
+        ReadErrors,
+        CommonErrors,
+    ),
+    security(("bearer" = ["read"]), ("session" = [])))]
 async fn nps(
     State(state): State<AppState>,
     query: Result<Query<FilterParams>, QueryRejection>,
@@ -114,10 +133,19 @@ async fn nps(
 }
 
 /// NPS per week, month or quarter, each point flagged when it moved significantly.
+#[utoipa::path(get, path = "/api/v1/metrics/nps/trend", tag = "metrics",
+    params(FilterParams),
+    responses(
+        (status = 200, description = "One point per period, oldest first", body = Trend),
+        FilterErrors,
+        ReadErrors,
+        CommonErrors,
+    ),
+    security(("bearer" = ["read"]), ("session" = [])))]
 async fn nps_trend(
     State(state): State<AppState>,
     query: Result<Query<FilterParams>, QueryRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Trend>, ApiError> {
     let params = params(query)?;
     let (filter, rules) = filter_from(&state, &params).await?;
     let bucket = params
@@ -126,10 +154,25 @@ async fn nps_trend(
         .and_then(metrics::Bucket::parse)
         .unwrap_or(metrics::Bucket::Month);
     let points = metrics::trend(&state.pool, &filter, bucket, rules).await?;
-    Ok(Json(serde_json::json!({ "points": points })))
+    Ok(Json(Trend { points }))
+}
+
+/// A trend: one point per week, month or quarter.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Trend {
+    pub points: Vec<metrics::TrendPoint>,
 }
 
 /// One survey response or an array of up to 10,000; `Idempotency-Key` makes retries safe.
+#[utoipa::path(post, path = "/api/v1/responses", tag = "ingestion",
+    params(("Idempotency-Key" = Option<String>, Header, description = "1 to 200 characters; a retry with the same key and body replays the first answer")),
+    request_body(content = OneOrMany<ResponseItem>, description = "One response, or an array of 1 to 10,000"),
+    responses(
+        (status = 201, description = "Stored, all or nothing", body = Receipt),
+        IngestErrors,
+        CommonErrors,
+    ),
+    security(("bearer" = ["ingest"])))]
 async fn ingest_responses(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -141,6 +184,15 @@ async fn ingest_responses(
 }
 
 /// One service contact or an array of up to 10,000 (reason, channel, time, cost).
+#[utoipa::path(post, path = "/api/v1/contacts", tag = "ingestion",
+    params(("Idempotency-Key" = Option<String>, Header, description = "1 to 200 characters; a retry with the same key and body replays the first answer")),
+    request_body(content = OneOrMany<ContactItem>, description = "One contact, or an array of 1 to 10,000"),
+    responses(
+        (status = 201, description = "Stored, all or nothing", body = Receipt),
+        IngestErrors,
+        CommonErrors,
+    ),
+    security(("bearer" = ["ingest"])))]
 async fn ingest_contacts(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -170,16 +222,12 @@ async fn ingest(
         None => None,
         Some(Ok(key)) if (1..=200).contains(&key.len()) => Some(key),
         Some(_) => {
-            let mut error = ApiError::new(
+            return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_idempotency_key",
                 "Idempotency-Key must be 1 to 200 visible characters",
-            );
-            error.fields.insert(
-                "Idempotency-Key".into(),
-                "1 to 200 visible characters".into(),
-            );
-            return Err(error);
+            )
+            .with_field("Idempotency-Key", "1 to 200 visible characters"));
         }
     };
     let answer = api_ingest::ingest(&state.pool, kind, *token, Some(ip), key, body).await?;
@@ -187,17 +235,25 @@ async fn ingest(
     Ok((status, Json(answer.body)).into_response())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DepartmentJson {
     pub slug: String,
     pub name: String,
     pub kind: String,
     pub impact_statement: String,
     pub head: Option<String>,
-    /// Slugs would be stable identifiers, names are for people: both are given.
+    /// Names of its internal customers (the departments it serves), sorted.
     pub serves: Vec<String>,
 }
 
+/// Every department, with whom it serves.
+#[utoipa::path(get, path = "/api/v1/departments", tag = "programme",
+    responses(
+        (status = 200, description = "Departments by name", body = Vec<DepartmentJson>),
+        ReadErrors,
+        CommonErrors,
+    ),
+    security(("bearer" = ["read"]), ("session" = [])))]
 async fn list_departments(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<DepartmentJson>>, ApiError> {
@@ -217,7 +273,7 @@ async fn list_departments(
     ))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SurveyJson {
     #[serde(flatten)]
     pub survey: crate::repo::surveys::SurveyListing,
@@ -225,6 +281,14 @@ pub struct SurveyJson {
     pub public_link: String,
 }
 
+/// Every survey (customer, employee, internal) with its public link.
+#[utoipa::path(get, path = "/api/v1/surveys", tag = "programme",
+    responses(
+        (status = 200, description = "Surveys by kind and slug", body = Vec<SurveyJson>),
+        ReadErrors,
+        CommonErrors,
+    ),
+    security(("bearer" = ["read"]), ("session" = [])))]
 async fn list_surveys(State(state): State<AppState>) -> Result<Json<Vec<SurveyJson>>, ApiError> {
     let base = state.settings.public_url.trim_end_matches('/').to_owned();
     let surveys = crate::repo::surveys::list(&state.pool).await?;
@@ -240,6 +304,15 @@ async fn list_surveys(State(state): State<AppState>) -> Result<Json<Vec<SurveyJs
 }
 
 /// Customer responses as CSV, with the metrics filters, streamed as it is read.
+#[utoipa::path(get, path = "/api/v1/export/responses.csv", tag = "metrics",
+    params(FilterParams),
+    responses(
+        (status = 200, description = "CSV with a header row; cells that a spreadsheet would run as a formula are prefixed with `'`", content_type = "text/csv", body = String),
+        FilterErrors,
+        ReadErrors,
+        CommonErrors,
+    ),
+    security(("bearer" = ["read"]), ("session" = [])))]
 async fn export_responses(
     State(state): State<AppState>,
     query: Result<Query<FilterParams>, QueryRejection>,
@@ -250,15 +323,12 @@ async fn export_responses(
         .as_deref()
         .is_some_and(|kind| kind != "customer")
     {
-        let mut error = ApiError::new(
+        return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "not_exportable",
             "employee and internal responses are only shown in aggregate, to protect anonymity",
-        );
-        error
-            .fields
-            .insert("kind".into(), "only customer responses are exported".into());
-        return Err(error);
+        )
+        .with_field("kind", "only customer responses are exported"));
     }
     let (filter, _) = filter_from(&state, &params).await?;
     let file_name = format!("responses-{}-{}.csv", filter.from, filter.to);
@@ -324,6 +394,13 @@ async fn fail(
 }
 
 /// Every objective with its current value, progress and status.
+#[utoipa::path(get, path = "/api/v1/objectives", tag = "programme",
+    responses(
+        (status = 200, description = "Objectives, organisation-wide first", body = Vec<metrics::objectives::ObjectiveView>),
+        ReadErrors,
+        CommonErrors,
+    ),
+    security(("bearer" = ["read"]), ("session" = [])))]
 async fn list_objectives(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<metrics::objectives::ObjectiveView>>, ApiError> {
@@ -334,6 +411,13 @@ async fn list_objectives(
 }
 
 /// Touchpoints along the customer journey, with their owners.
+#[utoipa::path(get, path = "/api/v1/touchpoints", tag = "programme",
+    responses(
+        (status = 200, description = "Touchpoints in journey order", body = Vec<crate::repo::surveys::TouchpointListing>),
+        ReadErrors,
+        CommonErrors,
+    ),
+    security(("bearer" = ["read"]), ("session" = [])))]
 async fn list_touchpoints(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<crate::repo::surveys::TouchpointListing>>, ApiError> {
@@ -341,6 +425,15 @@ async fn list_touchpoints(
 }
 
 /// A department's scorecard numbers (the same the scorecard page shows).
+#[utoipa::path(get, path = "/api/v1/departments/{slug}/scorecard", tag = "metrics",
+    params(("slug" = String, Path, description = "The department's slug")),
+    responses(
+        (status = 200, description = "The department's scorecard as of today", body = metrics::scorecard::Scorecard),
+        (status = 404, description = "There is no such department", body = ErrorBody),
+        ReadErrors,
+        CommonErrors,
+    ),
+    security(("bearer" = ["read"]), ("session" = [])))]
 async fn scorecard(
     State(state): State<AppState>,
     axum::extract::Path(slug): axum::extract::Path<String>,
