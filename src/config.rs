@@ -104,6 +104,11 @@ pub struct ServerSettings {
     /// Seconds in-flight requests get to finish after SIGINT/SIGTERM.
     #[arg(long, env = "CENTRIC_SHUTDOWN_TIMEOUT", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub shutdown_timeout_secs: u64,
+
+    /// Whether this instance works on background jobs (re-tagging comments after a theme
+    /// changed). Several instances may; set it false to keep an instance to requests.
+    #[arg(long, env = "CENTRIC_BACKGROUND_JOBS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub background_jobs: bool,
 }
 
 impl ServerSettings {

@@ -175,6 +175,10 @@ impl Application {
         tokio::spawn(session_store(&pool).continuously_delete_expired(Duration::from_secs(600)));
         tokio::spawn(maintain(pool.clone(), limits.clone()));
         tokio::spawn(crate::services::auth::warm_up());
+        if settings.background_jobs {
+            // Re-tags past comments after a theme changed; ends with the pool.
+            tokio::spawn(crate::services::retag::worker(pool.clone()));
+        }
         let router = router(AppState {
             pool,
             settings: settings.clone(),

@@ -103,3 +103,20 @@ pub async fn profile(pool: &PgPool, slug: &str) -> Result<Option<DepartmentProfi
     .fetch_optional(pool)
     .await
 }
+
+/// A department to choose in a form.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DepartmentChoice {
+    pub id: uuid::Uuid,
+    pub name: String,
+}
+
+/// Every department in use, by name (for owner pickers).
+#[tracing::instrument(skip_all)]
+pub async fn choices(pool: &PgPool) -> Result<Vec<DepartmentChoice>, sqlx::Error> {
+    sqlx::query_as::<_, DepartmentChoice>(
+        "SELECT id, name FROM departments WHERE archived_at IS NULL ORDER BY lower(name)",
+    )
+    .fetch_all(pool)
+    .await
+}

@@ -9,4 +9,6 @@ pub mod ingest;
 pub mod kpis;
 pub mod metrics;
 pub mod passwords;
+pub mod retag;
 pub mod survey;
+pub mod themes;

@@ -65,6 +65,24 @@ impl Caller {
             _ => None,
         }
     }
+
+    /// Who this caller is in the audit log.
+    pub fn actor(&self, ip: IpAddr) -> audit::Actor {
+        match self {
+            Caller::User(user) => audit::Actor::User {
+                id: user.id,
+                ip: Some(ip),
+            },
+            Caller::Token { id, .. } => audit::Actor::Token {
+                id: *id,
+                ip: Some(ip),
+            },
+            _ => audit::Actor::Anonymous {
+                label: String::new(),
+                ip: Some(ip),
+            },
+        }
+    }
 }
 
 /// The client's address: the socket peer, or — only behind a configured proxy — the
@@ -125,20 +143,7 @@ pub struct Denied {
 }
 
 async fn record_denial(state: &AppState, caller: &Caller, ip: IpAddr, denied: &Denied) {
-    let actor = match caller {
-        Caller::User(user) => audit::Actor::User {
-            id: user.id,
-            ip: Some(ip),
-        },
-        Caller::Token { id, .. } => audit::Actor::Token {
-            id: *id,
-            ip: Some(ip),
-        },
-        _ => audit::Actor::Anonymous {
-            label: String::new(),
-            ip: Some(ip),
-        },
-    };
+    let actor = caller.actor(ip);
     let entry = audit::Entry {
         actor: &actor,
         action: "access.denied",

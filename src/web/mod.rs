@@ -41,3 +41,33 @@ pub fn render(page: &impl Template) -> Result<Html<String>, AppError> {
 /// The version stamp appended to static asset URLs (`/static/app.css?v=…`), so that
 /// browsers may cache them for a year yet see a new stylesheet at once.
 pub const ASSET_VERSION: &str = env!("CENTRIC_ASSET_VERSION");
+
+/// A whole number for people: 104373 → "104,373" (any integer type, or a reference to one).
+pub fn thousands(n: impl std::fmt::Display) -> String {
+    let text = n.to_string();
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(digits) => ("-", digits),
+        None => ("", text.as_str()),
+    };
+    let mut grouped = String::with_capacity(text.len() + digits.len() / 3);
+    grouped.push_str(sign);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1_000), "1,000");
+        assert_eq!(super::thousands(104_373), "104,373");
+        assert_eq!(super::thousands(-1_234_567), "-1,234,567");
+    }
+}

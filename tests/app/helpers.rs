@@ -459,3 +459,35 @@ pub async fn add_survey(
     .await
     .expect("survey")
 }
+
+/// A customer response as the API would store it, everything optional left unset.
+pub fn customer_response(
+    survey: uuid::Uuid,
+    score: i16,
+    submitted_at: time::OffsetDateTime,
+) -> centric::repo::responses::NewResponse {
+    centric::repo::responses::NewResponse {
+        survey_id: survey,
+        survey_kind: "customer".into(),
+        score,
+        comment: None,
+        submitted_at,
+        touchpoint_id: None,
+        segment: None,
+        respondent_department_id: None,
+        customer_ref: None,
+        source: "api",
+        external_id: None,
+        submission_id: None,
+        import_id: None,
+    }
+}
+
+/// Stores responses in one transaction, tagged and counted as ingestion does.
+pub async fn store_responses(pool: &PgPool, rows: &[centric::repo::responses::NewResponse]) {
+    let mut tx = pool.begin().await.expect("a transaction");
+    centric::services::ingest::store(&mut tx, rows)
+        .await
+        .expect("stored");
+    tx.commit().await.expect("committed");
+}

@@ -20,3 +20,4 @@ mod schema;
 mod sessions;
 mod shutdown;
 mod survey;
+mod themes;

@@ -1,7 +1,7 @@
 //! Objectives evaluated: values, progress and status, checked against numbers worked out
 //! by hand from the test's own data.
 
-use crate::helpers::{TestDb, add_department, add_touchpoint};
+use crate::helpers::{TestDb, add_department, add_touchpoint, customer_response, store_responses};
 use centric::repo::responses::NewResponse;
 use centric::services::metrics::objectives::evaluate_all;
 use time::macros::{date, datetime};
@@ -47,33 +47,21 @@ async fn objectives_get_their_value_progress_and_status() {
     .unwrap();
     // 60 promoters, 20 passives, 20 detractors in February: NPS +40.
     let rows: Vec<NewResponse> = (0..100)
-        .map(|i| NewResponse {
-            survey_id: survey,
-            survey_kind: "customer".into(),
-            score: if i < 60 {
+        .map(|i| {
+            let score = if i < 60 {
                 10
             } else if i < 80 {
                 8
             } else {
                 2
-            },
-            comment: None,
-            submitted_at: datetime!(2026-02-10 12:00 UTC),
-            touchpoint_id: Some(invoice),
-            segment: None,
-            respondent_department_id: None,
-            customer_ref: None,
-            source: "api",
-            external_id: None,
-            submission_id: None,
-            import_id: None,
+            };
+            NewResponse {
+                touchpoint_id: Some(invoice),
+                ..customer_response(survey, score, datetime!(2026-02-10 12:00 UTC))
+            }
         })
         .collect();
-    let mut tx = pool.begin().await.unwrap();
-    centric::services::ingest::store(&mut tx, &rows)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    store_responses(pool, &rows).await;
 
     let org = objective(
         &db,

@@ -2,6 +2,7 @@
 
 mod audit;
 mod imports;
+mod themes;
 
 use axum::Extension;
 use axum::extract::State;
@@ -21,6 +22,7 @@ pub fn routes() -> Routes {
         .get("/admin", Access::CxLead, overview)
         .merge(audit::routes())
         .merge(imports::routes())
+        .merge(themes::routes())
 }
 
 #[derive(askama::Template)]
