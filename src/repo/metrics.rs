@@ -44,8 +44,8 @@ impl From<CountRow> for Counts {
 /// Totals over the filter's period.
 #[tracing::instrument(skip_all)]
 pub async fn counts(pool: &PgPool, filter: &ResponseFilter) -> Result<Counts, sqlx::Error> {
-    let periods = counted(pool, filter, None).await?;
-    Ok(periods.into_iter().map(|(_, counts)| counts).sum())
+    let cells = counted(pool, filter, None, None).await?;
+    Ok(cells.into_iter().map(|cell| cell.counts).sum())
 }
 
 /// Totals per week, month or quarter (`bucket` is a date_trunc unit), oldest first.
@@ -55,40 +55,95 @@ pub async fn counts_by_period(
     filter: &ResponseFilter,
     bucket: &str,
 ) -> Result<Vec<(Date, Counts)>, sqlx::Error> {
-    counted(pool, filter, Some(bucket)).await
+    let cells = counted(pool, filter, Some(bucket), None).await?;
+    Ok(cells
+        .into_iter()
+        .map(|cell| (cell.period_start, cell.counts))
+        .collect())
 }
 
-/// One query for both: grouped by period when `bucket` is given, else in one group.
+/// What a breakdown groups responses by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    Touchpoint,
+    /// The department a response is attributed to (touchpoint owner or rated department).
+    Department,
+    Segment,
+    /// The respondent's own department (employee and internal surveys).
+    RespondentDepartment,
+}
+
+impl Group {
+    /// The key and label columns (fixed SQL, never input).
+    fn columns(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Touchpoint => ("t.slug::text", "t.name"),
+            Self::Department => ("ad.slug::text", "ad.name"),
+            Self::Segment => ("r.segment", "r.segment"),
+            Self::RespondentDepartment => ("rd.slug::text", "rd.name"),
+        }
+    }
+}
+
+/// Counts of one group in one period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub period_start: Date,
+    /// The group's key (a slug, or the segment); None for responses without one.
+    pub key: Option<String>,
+    pub label: Option<String>,
+    pub counts: Counts,
+}
+
+/// Totals per group, per month when `monthly` (for anonymity rules), ordered by key.
+#[tracing::instrument(skip_all)]
+pub async fn counts_by_group(
+    pool: &PgPool,
+    filter: &ResponseFilter,
+    group: Group,
+    monthly: bool,
+) -> Result<Vec<Cell>, sqlx::Error> {
+    counted(pool, filter, monthly.then_some("month"), Some(group)).await
+}
+
+/// The one rollup query: optionally grouped by period and by a dimension.
 async fn counted(
     pool: &PgPool,
     filter: &ResponseFilter,
     bucket: Option<&str>,
-) -> Result<Vec<(Date, Counts)>, sqlx::Error> {
+    group: Option<Group>,
+) -> Result<Vec<Cell>, sqlx::Error> {
     #[derive(sqlx::FromRow)]
-    struct PeriodRow {
+    struct CellRow {
         period_start: Date,
+        key: Option<String>,
+        label: Option<String>,
         #[sqlx(flatten)]
         counts: CountRow,
     }
-    let rows = sqlx::query_as::<_, PeriodRow>(
+    let (key, label) = group.map_or(("NULL::text", "NULL::text"), Group::columns);
+    let rows = sqlx::query_as::<_, CellRow>(&format!(
         r#"
         SELECT CASE WHEN $8::text IS NULL THEN $1 ELSE date_trunc($8, r.day)::date END AS period_start,
+               {key} AS key, {label} AS label,
                sum(r.promoters)::bigint AS promoters, sum(r.passives)::bigint AS passives,
                sum(r.detractors)::bigint AS detractors
         FROM response_rollups_daily r
         JOIN surveys s ON s.id = r.survey_id
         LEFT JOIN touchpoints t ON t.id = r.touchpoint_id
+        LEFT JOIN departments ad ON ad.id = coalesce(t.owner_department_id, s.rated_department_id)
+        LEFT JOIN departments rd ON rd.id = r.respondent_department_id
         WHERE r.day >= $1 AND r.day < $2
           AND ($3::uuid IS NULL OR r.survey_id = $3)
           AND ($4::text IS NULL OR s.kind = $4)
-          AND ($5::uuid IS NULL OR coalesce(t.owner_department_id, s.rated_department_id) = $5)
+          AND ($5::uuid IS NULL OR ad.id = $5)
           AND ($6::uuid IS NULL OR r.touchpoint_id = $6)
           AND ($7::text IS NULL OR r.segment = $7)
           AND ($9::uuid IS NULL OR r.respondent_department_id = $9)
-        GROUP BY 1
-        ORDER BY 1
-        "#,
-    )
+        GROUP BY 1, 2, 3
+        ORDER BY 2 NULLS LAST, 1
+        "#
+    ))
     .bind(filter.from)
     .bind(filter.to)
     .bind(filter.survey)
@@ -102,7 +157,12 @@ async fn counted(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|row| (row.period_start, row.counts.into()))
+        .map(|row| Cell {
+            period_start: row.period_start,
+            key: row.key,
+            label: row.label,
+            counts: row.counts.into(),
+        })
         .collect())
 }
 
@@ -236,5 +296,86 @@ pub async fn latest_kpi(
     .bind(from)
     .bind(to)
     .fetch_optional(pool)
+    .await
+}
+
+/// Service contacts and their cost per originating department and reason.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChargebackRow {
+    /// None for reasons no department is charged for.
+    pub department: Option<String>,
+    pub department_name: Option<String>,
+    pub reason: String,
+    pub reason_name: String,
+    pub contacts: i64,
+    pub cost_cents: i64,
+}
+
+/// Contacts and cost over [from, to) by originating department and reason, from the
+/// contact rollups.
+#[tracing::instrument(skip_all)]
+pub async fn chargeback(
+    pool: &PgPool,
+    from: Date,
+    to: Date,
+) -> Result<Vec<ChargebackRow>, sqlx::Error> {
+    sqlx::query_as::<_, ChargebackRow>(
+        r#"
+        SELECT d.slug::text AS department, d.name AS department_name,
+               r.slug::text AS reason, r.name AS reason_name,
+               sum(c.contacts)::bigint AS contacts, sum(c.cost_cents)::bigint AS cost_cents
+        FROM contact_rollups_daily c
+        JOIN contact_reasons r ON r.id = c.reason_id
+        LEFT JOIN departments d ON d.id = r.department_id
+        WHERE c.day >= $1 AND c.day < $2
+        GROUP BY 1, 2, 3, 4
+        HAVING sum(c.contacts) > 0
+        ORDER BY 6 DESC, 3
+        "#,
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await
+}
+
+/// An incentive plan with one of its links (None for a plan without links yet).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PlanLinkRow {
+    pub plan_id: Uuid,
+    pub plan_name: String,
+    pub role: Option<String>,
+    /// The department the plan covers, by slug.
+    pub department: Option<String>,
+    pub period_start: Date,
+    pub period_end: Date,
+    pub target_bonus_cents: i64,
+    pub objective_id: Option<Uuid>,
+    pub weight_pct: Option<f64>,
+    pub threshold_value: Option<f64>,
+    pub target_value: Option<f64>,
+    pub stretch_value: Option<f64>,
+    pub threshold_payout_pct: Option<f64>,
+    pub stretch_payout_pct: Option<f64>,
+    pub requires_confidence: Option<bool>,
+}
+
+/// Every plan in use with its links, by plan name.
+#[tracing::instrument(skip_all)]
+pub async fn plan_links(pool: &PgPool) -> Result<Vec<PlanLinkRow>, sqlx::Error> {
+    sqlx::query_as::<_, PlanLinkRow>(
+        r#"
+        SELECT p.id AS plan_id, p.name AS plan_name, p.role, d.slug::text AS department,
+               p.period_start, p.period_end, p.target_bonus_cents,
+               l.objective_id, l.weight_pct, l.threshold_value, l.target_value, l.stretch_value,
+               l.threshold_payout_pct, l.stretch_payout_pct, l.requires_confidence
+        FROM incentive_plans p
+        LEFT JOIN departments d ON d.id = p.department_id
+        LEFT JOIN incentive_links l ON l.plan_id = p.id
+        WHERE p.archived_at IS NULL
+        ORDER BY lower(p.name), p.id, l.weight_pct DESC, l.objective_id
+        "#,
+    )
+    .fetch_all(pool)
     .await
 }

@@ -55,13 +55,8 @@ pub(crate) async fn setup() -> Setup {
         items.push(json!({"survey": "finance-internal", "score": score, "respondent_department": "sales", "submitted_at": "2026-03-10T10:00:00Z"}));
     }
     let response = app
-        .client
-        .post(app.url("/api/v1/responses"))
-        .bearer_auth(&ingest)
-        .json(&items)
-        .send()
-        .await
-        .unwrap();
+        .post_json("/api/v1/responses", &ingest, &json!(items))
+        .await;
     assert_eq!(response.status(), 201);
     Setup { app, read }
 }
@@ -87,7 +82,7 @@ impl Setup {
     }
 
     /// The same numbers, recounted from raw responses with plain SQL.
-    async fn recount(&self, where_clause: &str) -> (i64, i64, i64) {
+    pub(crate) async fn recount(&self, where_clause: &str) -> (i64, i64, i64) {
         sqlx::query_as(&format!(
             "SELECT count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score BETWEEN 7 AND 8), count(*) FILTER (WHERE score <= 6)
              FROM responses r JOIN surveys s ON s.id = r.survey_id WHERE {where_clause}"

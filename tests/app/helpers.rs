@@ -491,3 +491,30 @@ pub async fn store_responses(pool: &PgPool, rows: &[centric::repo::responses::Ne
         .expect("stored");
     tx.commit().await.expect("committed");
 }
+
+/// Sets up the organisation (name Acme) in `time_zone`.
+pub async fn add_organisation(pool: &PgPool, time_zone: &str) {
+    sqlx::query("INSERT INTO organisation (name, time_zone) VALUES ('Acme', $1)")
+        .bind(time_zone)
+        .execute(pool)
+        .await
+        .expect("organisation");
+}
+
+impl TestApp {
+    /// POSTs a JSON body with a bearer token.
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+}

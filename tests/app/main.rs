@@ -13,6 +13,7 @@ mod health;
 mod import;
 mod kpis;
 mod launcher;
+mod loaders;
 mod objectives;
 mod openapi;
 mod rollups;

@@ -158,6 +158,8 @@ async fn every_read_endpoint_answers_what_the_document_describes() {
         "/api/v1/metrics/nps?kind=internal&from=2026-03-01&to=2026-04-01",
         "/api/v1/metrics/nps?segment=nobody",
         "/api/v1/metrics/nps/trend?from=2026-01-01&to=2026-04-01&interval=week",
+        "/api/v1/metrics/nps/breakdown?by=segment&from=2026-01-01&to=2026-04-01",
+        "/api/v1/metrics/nps/breakdown?by=respondent_department&kind=internal",
     ] {
         let (status, answer) = s.get(path).await;
         assert_eq!(status, 200, "{path}: {answer}");

@@ -3,13 +3,16 @@
 //! loaders below read counts through `repo::metrics` and apply the rules (minimum
 //! sample, anonymity threshold, significance).
 
+pub mod breakdown;
+pub mod chargeback;
+pub mod incentives;
 pub mod math;
 pub mod objectives;
 pub mod scorecard;
 
 pub use math::{
     Counts, Direction, Interval, LinkCurve, ObjectiveStatus, Progress, change_is_significant,
-    link_payout_pct, objective_status, plan_payout_pct,
+    gated_value, link_payout_pct, objective_status, plan_payout_pct,
 };
 
 use serde::Serialize;
@@ -299,6 +302,8 @@ pub struct FilterParams {
     pub to: Option<String>,
     /// Only for trends: `week`, `month` (default) or `quarter`.
     pub interval: Option<String>,
+    /// Only for breakdowns: `touchpoint`, `department`, `segment` or `respondent_department`.
+    pub by: Option<String>,
 }
 
 /// Turns query parameters into a filter and the rules that apply to it, or says which

@@ -14,7 +14,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::repo::departments;
 use crate::repo::metrics::ResponseFilter;
 use crate::services::api_ingest::{self, ContactItem, Kind, Receipt, ResponseItem};
-use crate::services::metrics::{self, FilterParams};
+use crate::services::metrics::{self, FilterParams, breakdown};
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
 use crate::web::caller::{Caller, ClientIp};
@@ -77,6 +77,11 @@ pub fn routes() -> Routes {
             "/api/v1/metrics/nps/trend",
             Access::Api(TokenScope::Read),
             nps_trend,
+        )
+        .get(
+            "/api/v1/metrics/nps/breakdown",
+            Access::Api(TokenScope::Read),
+            nps_breakdown,
         )
 }
 
@@ -155,6 +160,48 @@ async fn nps_trend(
         .unwrap_or(metrics::Bucket::Month);
     let points = metrics::trend(&state.pool, &filter, bucket, rules).await?;
     Ok(Json(Trend { points }))
+}
+
+/// NPS per touchpoint, department, segment or respondent department.
+#[utoipa::path(get, path = "/api/v1/metrics/nps/breakdown", tag = "metrics",
+    params(FilterParams),
+    responses(
+        (status = 200, description = "One entry per group, by key; groups too small to be anonymous are suppressed", body = Breakdown),
+        FilterErrors,
+        ReadErrors,
+        CommonErrors,
+    ),
+    security(("bearer" = ["read"]), ("session" = [])))]
+async fn nps_breakdown(
+    State(state): State<AppState>,
+    query: Result<Query<FilterParams>, QueryRejection>,
+) -> Result<Json<Breakdown>, ApiError> {
+    let params = params(query)?;
+    let Some(group) = params.by.as_deref().and_then(breakdown::parse_group) else {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_parameters",
+            "some query parameters are not valid",
+        )
+        .with_field(
+            "by",
+            "use touchpoint, department, segment or respondent_department",
+        ));
+    };
+    let (filter, rules) = filter_from(&state, &params).await?;
+    let groups = breakdown::breakdown(&state.pool, &filter, group, rules).await?;
+    Ok(Json(Breakdown {
+        by: params.by.unwrap_or_default(),
+        groups,
+    }))
+}
+
+/// A breakdown: NPS per group.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Breakdown {
+    /// What the responses are grouped by.
+    pub by: String,
+    pub groups: Vec<breakdown::GroupNps>,
 }
 
 /// A trend: one point per week, month or quarter.

@@ -95,6 +95,7 @@ pub enum IngestErrors {
         super::scorecard,
         super::nps,
         super::nps_trend,
+        super::nps_breakdown,
         super::export_responses,
         super::ingest_responses,
         super::ingest_contacts,
