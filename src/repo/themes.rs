@@ -92,13 +92,15 @@ pub struct LockedTheme {
 }
 
 /// The theme as it is now, locked until the transaction ends (for an update that
-/// compares versions and records the before-image).
+/// compares versions and records the before-image). `NO KEY UPDATE`, so that a re-tagging
+/// chunk inserting tags (whose foreign key check share-locks the theme's key) is not
+/// blocked by a save that in turn waits for that chunk's job row.
 #[tracing::instrument(skip_all)]
 pub async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<Option<LockedTheme>, sqlx::Error> {
     use sqlx::Row;
     let row = sqlx::query(
         "SELECT name, keywords, owner_department_id, archived_at IS NOT NULL AS archived, version
-         FROM themes WHERE id = $1 FOR UPDATE",
+         FROM themes WHERE id = $1 FOR NO KEY UPDATE",
     )
     .bind(id)
     .fetch_optional(conn)
@@ -149,6 +151,50 @@ pub async fn recent_comments(pool: &PgPool, limit: i64) -> Result<Vec<String>, s
     .bind(limit)
     .fetch_all(pool)
     .await
+}
+
+/// The advisory lock that orders tagging against theme changes: storing responses holds
+/// it shared from reading the themes until commit; a theme change takes it exclusively
+/// before queueing its re-tagging, so every response stored with the old keywords is
+/// committed, and inside the job's range, by then.
+const TAGGING_LOCK: i64 = 0x7468_656d_6573; // "themes"
+
+/// Taken by every transaction that tags responses, before it reads the themes.
+#[tracing::instrument(skip_all)]
+pub async fn share_tagging_lock(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
+        .bind(TAGGING_LOCK)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Taken by a theme change; waits at most `wait` for responses being stored (a large
+/// import holds the lock for its whole transaction). False when it timed out.
+#[tracing::instrument(skip_all)]
+pub async fn exclude_tagging(conn: &mut PgConnection, wait: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query("SELECT set_config('lock_timeout', $1, true)")
+        .bind(wait)
+        .execute(&mut *conn)
+        .await?;
+    match sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(TAGGING_LOCK)
+        .execute(&mut *conn)
+        .await
+    {
+        Ok(_) => {}
+        // 55P03: lock_not_available.
+        Err(error)
+            if error.as_database_error().and_then(|e| e.code()).as_deref() == Some("55P03") =>
+        {
+            return Ok(false);
+        }
+        Err(error) => return Err(error),
+    }
+    sqlx::query("SELECT set_config('lock_timeout', '0', true)")
+        .execute(conn)
+        .await?;
+    Ok(true)
 }
 
 /// Queues re-tagging of every comment stored so far for `theme` at `version`, and
@@ -242,7 +288,9 @@ pub async fn claim_job(conn: &mut PgConnection) -> Result<Option<ClaimedJob>, sq
     .await
 }
 
-/// Commented responses with ids from `from` up to `upto`, in id order, at most `limit`.
+/// Commented responses with ids from `from` up to `upto`, in id order, at most `limit`,
+/// key-share locked first: a concurrent delete of one of them then waits for the chunk
+/// instead of deadlocking with its tag rows.
 #[tracing::instrument(skip_all)]
 pub async fn comments_from(
     conn: &mut PgConnection,
@@ -252,7 +300,8 @@ pub async fn comments_from(
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, comment FROM responses
-         WHERE comment IS NOT NULL AND id >= $1 AND id <= $2 ORDER BY id LIMIT $3",
+         WHERE comment IS NOT NULL AND id >= $1 AND id <= $2 ORDER BY id LIMIT $3
+         FOR KEY SHARE",
     )
     .bind(from)
     .bind(upto)

@@ -29,6 +29,8 @@ pub async fn store_counting(
     }
     let time_zone = responses::time_zone(tx).await?;
     let stored = responses::insert_batch(tx, rows, &time_zone, counting).await?;
+    // Ordered against theme changes (see `themes::share_tagging_lock`).
+    themes::share_tagging_lock(tx).await?;
     let themes: Vec<(uuid::Uuid, Keywords)> = themes::active(tx)
         .await?
         .into_iter()

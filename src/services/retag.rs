@@ -24,10 +24,18 @@ pub async fn work_one_chunk(pool: &PgPool) -> Result<bool, sqlx::Error> {
     let Some(job) = themes::claim_job(&mut tx).await? else {
         return Ok(false);
     };
-    let keywords = job
-        .keywords
-        .as_deref()
-        .and_then(|list| Keywords::from_list(list).ok());
+    // An archived theme tags nothing; keywords that no longer parse (only possible by
+    // editing the table by hand) leave the tags alone rather than wiping them.
+    let keywords = match job.keywords.as_deref().map(Keywords::from_list) {
+        None => None,
+        Some(Ok(keywords)) => Some(keywords),
+        Some(Err(invalid)) => {
+            tracing::warn!(theme = %job.theme_id, %invalid, "theme keywords are unusable; not re-tagging");
+            themes::advance_job(&mut tx, job.id, job.upto_response_id + 1, 0, 0).await?;
+            tx.commit().await?;
+            return Ok(true);
+        }
+    };
     let comments =
         themes::comments_from(&mut tx, job.next_response_id, job.upto_response_id, CHUNK).await?;
     // A short chunk is the last one: the job ends past its upper bound.

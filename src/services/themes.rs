@@ -51,6 +51,9 @@ pub enum SaveError {
     Invalid(FieldErrors),
     /// Someone else saved the theme since the editor opened it.
     Conflict,
+    /// Responses are being stored (e.g. a large import) and tagged with the current
+    /// keywords; the change has to wait until they are committed.
+    Busy,
     NotFound,
     Database(sqlx::Error),
 }
@@ -111,7 +114,7 @@ pub async fn create(
     actor: &audit::Actor,
 ) -> Result<Uuid, SaveError> {
     let fields = validate(pool, form).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_change(pool).await?;
     let id = themes::insert(&mut tx, &fields).await?;
     themes::enqueue_retag(&mut tx, id, 1).await?;
     record(&mut tx, actor, "theme.create", id, None, &fields).await?;
@@ -128,7 +131,7 @@ pub async fn update(
     actor: &audit::Actor,
 ) -> Result<(), SaveError> {
     let fields = validate(pool, form).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_change(pool).await?;
     let current = themes::lock(&mut tx, id)
         .await?
         .ok_or(SaveError::NotFound)?;
@@ -154,7 +157,7 @@ pub async fn set_archived(
     version: &str,
     actor: &audit::Actor,
 ) -> Result<(), SaveError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_change(pool).await?;
     let current = themes::lock(&mut tx, id)
         .await?
         .ok_or(SaveError::NotFound)?;
@@ -175,6 +178,17 @@ pub async fn set_archived(
     record(&mut tx, actor, action, id, Some(&fields), &fields).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A transaction in which themes may change: no response is being tagged meanwhile.
+async fn begin_change(
+    pool: &PgPool,
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, SaveError> {
+    let mut tx = pool.begin().await?;
+    if !themes::exclude_tagging(&mut tx, "3s").await? {
+        return Err(SaveError::Busy);
+    }
+    Ok(tx)
 }
 
 async fn record(

@@ -399,3 +399,143 @@ async fn archiving_removes_the_tags_but_no_comment_and_restoring_brings_them_bac
     let (tagged, expected, overlap) = tagged_and_expected(&app, digital, r"\mapp\M").await;
     assert_eq!((tagged, overlap, expected), (21, 21, 21));
 }
+
+#[tokio::test]
+async fn a_save_while_a_chunk_is_being_worked_waits_for_it_instead_of_deadlocking() {
+    let app = spawn_app_with(|settings| settings.background_jobs = false).await;
+    app.signed_in_as("cx-lead").await;
+    seed_comments(&app, &COMMENTS, 100).await;
+    save_theme(&app, "/admin/themes", ("Digital", "app"), "", "").await;
+    let digital = theme_id(&app, "Digital").await;
+
+    // A worker holds the job (as `work_one_chunk` does) while the CX lead saves.
+    let mut chunk = app.db.pool.begin().await.unwrap();
+    let job = centric::repo::themes::claim_job(&mut chunk)
+        .await
+        .unwrap()
+        .unwrap();
+    let path = format!("/admin/themes/{digital}");
+    let client = app.client.clone();
+    let url = app.url(&path);
+    let save = tokio::spawn(async move {
+        client
+            .post(url)
+            .form(&[
+                ("name", "Digital"),
+                ("keywords", "login"),
+                ("owner", ""),
+                ("version", "1"),
+                ("action", "save"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // The chunk's tag insert checks the theme's key while the save holds the theme row.
+    let comments = centric::repo::themes::comments_from(&mut chunk, 0, job.upto_response_id, 2_000)
+        .await
+        .unwrap();
+    let ids: Vec<i64> = comments.iter().map(|(id, _)| *id).collect();
+    centric::repo::themes::replace_tags(&mut chunk, digital, (0, job.upto_response_id), &ids)
+        .await
+        .unwrap();
+    centric::repo::themes::advance_job(&mut chunk, job.id, job.upto_response_id + 1, 100, 100)
+        .await
+        .unwrap();
+    chunk.commit().await.unwrap();
+    assert_eq!(save.await.unwrap(), 303);
+
+    finish_retagging(&app).await;
+    let (tagged, expected, overlap) = tagged_and_expected(&app, digital, r"\mlogin\M").await;
+    assert_eq!((tagged, overlap, expected), (25, 25, 25));
+}
+
+#[tokio::test]
+async fn a_comment_stored_while_the_keywords_change_is_tagged_with_the_new_ones() {
+    let app = spawn_app_with(|settings| settings.background_jobs = false).await;
+    app.signed_in_as("cx-lead").await;
+    seed_comments(&app, &COMMENTS, 8).await;
+    save_theme(&app, "/admin/themes", ("Digital", "app"), "", "").await;
+    finish_retagging(&app).await;
+    let digital = theme_id(&app, "Digital").await;
+    let survey: Uuid = sqlx::query_scalar("SELECT id FROM surveys WHERE slug = 'web-nps'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+
+    // A response is being stored (tagged with "app" only) when "login" is saved.
+    let mut storing = app.db.pool.begin().await.unwrap();
+    let late = NewResponse {
+        comment: Some("Login broken again".into()),
+        ..customer_response(survey, 2, OffsetDateTime::now_utc())
+    };
+    centric::services::ingest::store(&mut storing, &[late])
+        .await
+        .unwrap();
+    let client = app.client.clone();
+    let url = app.url(&format!("/admin/themes/{digital}"));
+    let save = tokio::spawn(async move {
+        client
+            .post(url)
+            .form(&[
+                ("name", "Digital"),
+                ("keywords", "login"),
+                ("owner", ""),
+                ("version", "1"),
+                ("action", "save"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    storing.commit().await.unwrap();
+    assert_eq!(save.await.unwrap(), 303);
+
+    finish_retagging(&app).await;
+    let (tagged, expected, overlap) = tagged_and_expected(&app, digital, r"\mlogin\M").await;
+    assert_eq!((tagged, overlap, expected), (3, 3, 3));
+}
+
+#[tokio::test]
+async fn a_change_during_a_long_import_is_refused_with_the_input_kept() {
+    let app = spawn_app_with(|settings| settings.background_jobs = false).await;
+    app.signed_in_as("cx-lead").await;
+    seed_comments(&app, &COMMENTS, 4).await;
+    save_theme(&app, "/admin/themes", ("Digital", "app"), "", "").await;
+    let digital = theme_id(&app, "Digital").await;
+    let survey: Uuid = sqlx::query_scalar("SELECT id FROM surveys WHERE slug = 'web-nps'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    // An import's transaction stays open for longer than a save waits (3 s).
+    let mut importing = app.db.pool.begin().await.unwrap();
+    centric::services::ingest::store(
+        &mut importing,
+        &[customer_response(survey, 9, OffsetDateTime::now_utc())],
+    )
+    .await
+    .unwrap();
+    let response = save_theme(
+        &app,
+        &format!("/admin/themes/{digital}"),
+        ("Digital apps", "app, login"),
+        "",
+        "1",
+    )
+    .await;
+    assert_eq!(response.status(), 503);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("responses are being stored right now"));
+    assert!(body.contains("value=\"Digital apps\""));
+    importing.commit().await.unwrap();
+    let name: String = sqlx::query_scalar("SELECT name FROM themes WHERE id = $1")
+        .bind(digital)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(name, "Digital");
+}

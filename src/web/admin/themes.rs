@@ -111,6 +111,8 @@ pub struct ThemeFormPage {
     pub preview: Option<Preview>,
     /// Someone else saved the theme meanwhile: what they saved, to compare.
     pub conflict: bool,
+    /// Responses were being stored; nothing was saved, try again shortly.
+    pub busy: bool,
 }
 
 impl ThemeFormPage {
@@ -138,6 +140,7 @@ async fn form_page(
         departments: departments::choices(&state.pool).await?,
         preview: None,
         conflict: false,
+        busy: false,
     })
 }
 
@@ -233,15 +236,23 @@ async fn save(
                 .map(|()| "updated"),
         }
     };
-    let (status, errors, conflict) = match outcome {
+    let (status, errors, conflict, busy) = match outcome {
         Ok(saved) => {
             return Ok(Redirect::to(&format!("/admin/themes?saved={saved}")).into_response());
         }
         Err(SaveError::Database(error)) => return Err(error.into()),
         Err(SaveError::NotFound) => return Err(AppError::NotFound),
-        Err(SaveError::Invalid(errors)) if errors.is_empty() => (StatusCode::OK, errors, false),
-        Err(SaveError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, false),
-        Err(SaveError::Conflict) => (StatusCode::CONFLICT, FieldErrors::default(), true),
+        Err(SaveError::Invalid(errors)) if errors.is_empty() => {
+            (StatusCode::OK, errors, false, false)
+        }
+        Err(SaveError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, false, false),
+        Err(SaveError::Conflict) => (StatusCode::CONFLICT, FieldErrors::default(), true, false),
+        Err(SaveError::Busy) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            FieldErrors::default(),
+            false,
+            true,
+        ),
     };
     // Shown again: on a conflict, the theme as the other person saved it.
     let theme = match theme {
@@ -250,6 +261,7 @@ async fn save(
     };
     let mut page = form_page(state, caller, path, theme, form, errors).await?;
     page.conflict = conflict;
+    page.busy = busy;
     if let Ok(keywords) = Keywords::parse(&page.form.keywords) {
         let comments = themes::recent_comments(&state.pool, PREVIEW_COMMENTS).await?;
         page.preview = Some(Preview::of(&keywords, &comments));
@@ -294,7 +306,8 @@ async fn archive(
         }
         Err(SaveError::Database(error)) => Err(error.into()),
         Err(SaveError::NotFound) => Err(AppError::NotFound),
-        Err(SaveError::Invalid(_)) | Err(SaveError::Conflict) => {
+        Err(error @ (SaveError::Invalid(_) | SaveError::Conflict | SaveError::Busy)) => {
+            let busy = matches!(error, SaveError::Busy);
             let theme = theme_or_404(&state, &id).await?;
             let form = ThemeForm::from_theme(&theme);
             let mut page = form_page(
@@ -306,8 +319,14 @@ async fn archive(
                 FieldErrors::default(),
             )
             .await?;
-            page.conflict = true;
-            Ok((StatusCode::CONFLICT, render(&page)?).into_response())
+            page.conflict = !busy;
+            page.busy = busy;
+            let status = if busy {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::CONFLICT
+            };
+            Ok((status, render(&page)?).into_response())
         }
     }
 }
