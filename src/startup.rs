@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::extract::connect_info::ConnectInfo;
 use axum::http::{Request, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -69,6 +69,7 @@ pub fn router_with_table(state: AppState) -> (Router, Vec<RouteInfo>) {
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout()))
         // Outside the panic catcher, so even a panic's 500 page carries the headers.
         .layer(CatchPanicLayer::custom(|_| internal_error_page()))
+        .layer(axum::middleware::from_fn(api_errors_as_json))
         .layer(from_fn_with_state(settings.secure_cookies(), security_headers))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
@@ -144,6 +145,50 @@ async fn maintain(pool: PgPool, limits: Arc<RateLimits>) {
             return;
         }
     }
+}
+
+/// API clients get JSON errors whatever produced them: the body limit (413), the
+/// request timeout (503), a panic (500), an unknown route, or a failure before the
+/// handler ran. Headers such as `Retry-After` are kept.
+async fn api_errors_as_json(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if !request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (code, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the request body is too large"),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            "unavailable",
+            "Centric is briefly unavailable; retry shortly",
+        ),
+        StatusCode::NOT_FOUND => ("not_found", "there is no such API route"),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("method_not_allowed", "this route does not take that method")
+        }
+        StatusCode::FORBIDDEN => ("forbidden", "this request is not allowed"),
+        status if status.is_server_error() => ("internal", "the request could not be completed"),
+        _ => ("invalid_request", "the request could not be read"),
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let json = crate::error::ApiError::new(status, code, message).into_response();
+    let (json_parts, body) = json.into_parts();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        json_parts.headers[header::CONTENT_TYPE].clone(),
+    );
+    Response::from_parts(parts, body)
 }
 
 /// A panic becomes the generic error page; the server keeps serving.

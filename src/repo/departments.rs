@@ -66,6 +66,7 @@ pub struct DepartmentProfile {
     pub name: String,
     pub kind: String,
     pub impact_statement: String,
+    #[schema(required = true)]
     pub head_name: Option<String>,
     /// Its internal customers (the departments it serves), by name.
     pub serves: Vec<String>,

@@ -97,7 +97,9 @@ pub struct SurveyListing {
     pub kind: String,
     pub name: String,
     pub question: String,
+    #[schema(required = true)]
     pub touchpoint: Option<String>,
+    #[schema(required = true)]
     pub rated_department: Option<String>,
     pub open: bool,
     #[serde(skip)]
@@ -131,6 +133,7 @@ pub struct TouchpointListing {
     pub stage: String,
     pub channel: String,
     /// The owning department's slug; null while nobody owns it.
+    #[schema(required = true)]
     pub owner: Option<String>,
 }
 

@@ -212,7 +212,7 @@ async fn errors_answer_what_the_document_describes() {
             .unwrap()
             .token;
     let client = &s.app.client;
-    let cases: Vec<(&str, &str, reqwest::RequestBuilder, u16)> = vec![
+    let mut cases: Vec<(&str, &str, reqwest::RequestBuilder, u16)> = vec![
         (
             "get",
             "/api/v1/metrics/nps",
@@ -299,10 +299,53 @@ async fn errors_answer_what_the_document_describes() {
             201,
         ),
     ];
+    let oversize = vec![b' '; 17 * 1024 * 1024];
+    cases.push((
+        "post",
+        "/api/v1/responses",
+        client
+            .post(s.app.url("/api/v1/responses"))
+            .bearer_auth(&ingest)
+            .header("content-type", "application/json")
+            .body(oversize),
+        413,
+    ));
     for (method, path, request, expected) in cases {
         let response = request.send().await.unwrap();
         assert_eq!(response.status().as_u16(), expected, "{method} {path}");
         let answer: Value = response.json().await.unwrap();
         assert_conforms(&doc, method, path, expected, &answer);
     }
+}
+
+#[tokio::test]
+async fn api_clients_get_json_even_for_errors_no_handler_produced() {
+    let s = setup().await;
+    let (status, answer) = s.get("/api/v1/no-such-thing").await;
+    assert_eq!(status, 404);
+    assert_eq!(answer["error"]["code"], "not_found");
+    let response = s
+        .app
+        .client
+        .delete(s.app.url("/api/v1/surveys"))
+        .bearer_auth(&s.read)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    // Pages keep their HTML error pages.
+    let page = s.app.get("/no-such-page").await;
+    assert_eq!(page.status(), 404);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
 }

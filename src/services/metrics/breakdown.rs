@@ -5,7 +5,7 @@
 use serde::Serialize;
 use sqlx::PgPool;
 
-use super::{Counts, NpsSummary, Rules, protected_summary};
+use super::{Counts, NpsSummary, Rules};
 use crate::repo::metrics::{self as queries, Cell, Group, ResponseFilter};
 
 /// Parses the `by` query parameter.
@@ -23,20 +23,33 @@ pub fn parse_group(raw: &str) -> Option<Group> {
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct GroupNps {
     /// The group's slug (or the segment itself); null for responses without one.
+    #[schema(required = true)]
     pub key: Option<String>,
     /// The group's name for people; null for responses without one.
+    #[schema(required = true)]
     pub label: Option<String>,
     #[serde(flatten)]
     pub summary: NpsSummary,
 }
 
-/// NPS per group of the filtered responses, ordered by key (responses without one last).
+/// NPS per group.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Breakdown {
+    /// By key; responses without one last.
+    pub groups: Vec<GroupNps>,
+    /// Groups of employee or internal answers too small to be anonymous are left out
+    /// entirely (with another group, where needed, so they cannot be worked out from the
+    /// total); true when that happened.
+    pub some_hidden: bool,
+}
+
+/// NPS per group of the filtered responses.
 pub async fn breakdown(
     pool: &PgPool,
     filter: &ResponseFilter,
     group: Group,
     rules: Rules,
-) -> Result<Vec<GroupNps>, sqlx::Error> {
+) -> Result<Breakdown, sqlx::Error> {
     let cells = queries::counts_by_group(pool, filter, group, rules.protects_anonymity).await?;
     Ok(summarise(cells, rules))
 }
@@ -44,8 +57,9 @@ pub async fn breakdown(
 /// A group's counts per month.
 type MonthCells = Vec<(time::Date, Counts)>;
 
-/// Folds cells (ordered by key) into one summary per group.
-pub fn summarise(cells: Vec<Cell>, rules: Rules) -> Vec<GroupNps> {
+/// Folds cells (ordered by key) into one summary per group, leaving out the groups that
+/// would identify people.
+pub fn summarise(cells: Vec<Cell>, rules: Rules) -> Breakdown {
     let mut groups: Vec<(Option<String>, Option<String>, MonthCells)> = Vec::new();
     for cell in cells {
         match groups.last_mut() {
@@ -55,45 +69,72 @@ pub fn summarise(cells: Vec<Cell>, rules: Rules) -> Vec<GroupNps> {
             _ => groups.push((cell.key, cell.label, vec![(cell.period_start, cell.counts)])),
         }
     }
-    let mut summaries: Vec<(u64, GroupNps)> = groups
+    let hidden = if rules.protects_anonymity {
+        let months: Vec<&MonthCells> = groups.iter().map(|(_, _, months)| months).collect();
+        hidden_groups(&months, rules.anonymity_threshold)
+    } else {
+        vec![false; groups.len()]
+    };
+    let some_hidden = hidden.contains(&true);
+    let groups = groups
         .into_iter()
-        .map(|(key, label, months)| {
+        .zip(hidden)
+        .filter(|(_, hidden)| !hidden)
+        .map(|((key, label, months), _)| {
             let total: Counts = months.iter().map(|(_, counts)| *counts).sum();
-            let summary = if rules.protects_anonymity {
-                protected_summary(&months, rules)
-            } else {
-                NpsSummary::from_counts(total, rules)
-            };
-            (
-                total.n(),
-                GroupNps {
-                    key,
-                    label,
-                    summary,
-                },
-            )
+            GroupNps {
+                key,
+                label,
+                summary: NpsSummary::from_counts(total, rules),
+            }
         })
         .collect();
-    if rules.protects_anonymity {
-        suppress_complement(&mut summaries);
+    Breakdown {
+        groups,
+        some_hidden,
     }
-    summaries.into_iter().map(|(_, group)| group).collect()
 }
 
-/// With exactly one group hidden, it could be worked out as the total minus the groups
-/// shown; the smallest group shown is hidden too.
-fn suppress_complement(groups: &mut [(u64, GroupNps)]) {
-    let hidden = groups.iter().filter(|(_, g)| g.summary.suppressed).count();
-    if hidden != 1 {
-        return;
+/// Which groups to leave out: any group small in any month, and, in every month where
+/// exactly one group is small, one more (one already left out if possible, else the
+/// smallest) so that no month's hidden group is the total minus the groups shown. A
+/// group left out for one month is left out for every period containing it, so a
+/// longer period cannot be used to subtract it back.
+fn hidden_groups(groups: &[&MonthCells], threshold: u64) -> Vec<bool> {
+    let mut hidden = vec![false; groups.len()];
+    let mut months: Vec<time::Date> = groups
+        .iter()
+        .flat_map(|cells| cells.iter().map(|(month, _)| *month))
+        .collect();
+    months.sort();
+    months.dedup();
+    for month in months {
+        let present: Vec<(usize, u64)> = groups
+            .iter()
+            .enumerate()
+            .filter_map(|(i, cells)| {
+                let n = cells.iter().find(|(m, _)| *m == month)?.1.n();
+                (n > 0).then_some((i, n))
+            })
+            .collect();
+        let small: Vec<usize> = present
+            .iter()
+            .filter(|(_, n)| *n < threshold)
+            .map(|(i, _)| *i)
+            .collect();
+        for i in &small {
+            hidden[*i] = true;
+        }
+        if small.len() == 1
+            && let Some((partner, _)) = present
+                .iter()
+                .filter(|(i, _)| !small.contains(i))
+                .min_by_key(|(i, n)| (!hidden[*i], *n))
+        {
+            hidden[*partner] = true;
+        }
     }
-    if let Some((_, smallest)) = groups
-        .iter_mut()
-        .filter(|(_, g)| !g.summary.suppressed)
-        .min_by_key(|(n, _)| *n)
-    {
-        smallest.summary = NpsSummary::suppressed();
-    }
+    hidden
 }
 
 #[cfg(test)]
@@ -126,7 +167,7 @@ mod tests {
             protects_anonymity: false,
             ..PEOPLE
         };
-        let groups = summarise(
+        let breakdown = summarise(
             vec![
                 cell("app", date!(2026 - 01 - 01), 3, 1),
                 cell("app", date!(2026 - 02 - 01), 1, 0),
@@ -134,16 +175,26 @@ mod tests {
             ],
             rules,
         );
+        let groups = breakdown.groups;
         assert_eq!(groups.len(), 2);
         assert_eq!(groups[0].summary.n, 5);
         assert_eq!(groups[0].summary.nps, Some(60.0));
         assert_eq!(groups[1].label.as_deref(), Some("WEB"));
         assert!(!groups[1].summary.enough_data);
+        assert!(!breakdown.some_hidden);
+    }
+
+    fn shown(breakdown: &Breakdown) -> Vec<&str> {
+        breakdown
+            .groups
+            .iter()
+            .map(|g| g.key.as_deref().unwrap())
+            .collect()
     }
 
     #[test]
     fn a_lone_small_group_takes_the_next_smallest_with_it() {
-        let groups = summarise(
+        let breakdown = summarise(
             vec![
                 cell("finance", date!(2026 - 01 - 01), 2, 1),
                 cell("it", date!(2026 - 01 - 01), 6, 0),
@@ -151,24 +202,40 @@ mod tests {
             ],
             PEOPLE,
         );
-        let hidden: Vec<bool> = groups.iter().map(|g| g.summary.suppressed).collect();
-        assert_eq!(hidden, [true, true, false]);
+        assert_eq!(shown(&breakdown), ["sales"]);
+        assert!(breakdown.some_hidden);
     }
 
     #[test]
-    fn a_group_small_in_any_month_is_hidden() {
-        let groups = summarise(
+    fn the_partner_is_chosen_per_month_and_hidden_for_the_whole_period() {
+        // February: "a" is small, "c" (the smallest other) goes with it. January and
+        // March are fine; "c" must not reappear for the quarter, or a(Feb) would be
+        // the February total − b(Feb) − [c(quarter) − c(Jan) − c(Mar)].
+        let mut cells = Vec::new();
+        for (key, feb) in [("a", 3), ("b", 40), ("c", 20)] {
+            cells.push(cell(key, date!(2026 - 01 - 01), 10, 10));
+            cells.push(cell(key, date!(2026 - 02 - 01), feb, 0));
+            cells.push(cell(key, date!(2026 - 03 - 01), 10, 10));
+        }
+        let breakdown = summarise(cells, PEOPLE);
+        assert_eq!(shown(&breakdown), ["b"]);
+    }
+
+    #[test]
+    fn a_partner_already_hidden_is_preferred() {
+        // January hides "a" and its partner "b"; in February "c" is small alone and
+        // takes "b" (already hidden) rather than the smaller "d".
+        let breakdown = summarise(
             vec![
-                cell("it", date!(2026 - 01 - 01), 9, 1),
-                cell("it", date!(2026 - 02 - 01), 1, 1),
-                cell("sales", date!(2026 - 01 - 01), 9, 1),
-                cell("hr", date!(2026 - 01 - 01), 9, 1),
+                cell("a", date!(2026 - 01 - 01), 2, 0),
+                cell("b", date!(2026 - 01 - 01), 30, 0),
+                cell("b", date!(2026 - 02 - 01), 30, 0),
+                cell("c", date!(2026 - 02 - 01), 1, 0),
+                cell("d", date!(2026 - 01 - 01), 40, 0),
+                cell("d", date!(2026 - 02 - 01), 6, 0),
             ],
             PEOPLE,
         );
-        let hidden: Vec<bool> = groups.iter().map(|g| g.summary.suppressed).collect();
-        // "it" is hidden for February's 2 answers; one of the others (both n = 10) too.
-        assert_eq!(hidden.iter().filter(|h| **h).count(), 2);
-        assert!(hidden[0]);
+        assert_eq!(shown(&breakdown), ["d"]);
     }
 }

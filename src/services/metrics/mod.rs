@@ -36,13 +36,20 @@ pub struct Rules {
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct NpsSummary {
     pub n: u64,
+    #[schema(required = true)]
     pub promoters: Option<u64>,
+    #[schema(required = true)]
     pub passives: Option<u64>,
+    #[schema(required = true)]
     pub detractors: Option<u64>,
     /// Unrounded; null without responses, or when suppressed.
+    #[schema(required = true)]
     pub nps: Option<f64>,
+    #[schema(required = true)]
     pub se: Option<f64>,
+    #[schema(required = true)]
     pub ci_low: Option<f64>,
+    #[schema(required = true)]
     pub ci_high: Option<f64>,
     pub enough_data: bool,
     /// Hidden to protect respondents' anonymity (small employee/internal group).

@@ -14,9 +14,11 @@ const DAYS_PER_MONTH: f64 = 30.4375;
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ObjectiveView {
     pub id: uuid::Uuid,
+    #[schema(required = true)]
     pub parent_id: Option<uuid::Uuid>,
     pub title: String,
     /// The owning department's slug; null for an organisation-wide objective.
+    #[schema(required = true)]
     pub owner_department: Option<String>,
     pub metric: String,
     pub unit: String,
@@ -26,12 +28,17 @@ pub struct ObjectiveView {
     pub period_end: String,
     pub weight: f64,
     /// The metric now, over the period so far; null when there is nothing (or too little) to show.
+    #[schema(required = true)]
     pub value: Option<f64>,
     /// Responses behind a survey metric, and its 95 % interval.
+    #[schema(required = true)]
     pub n: Option<u64>,
+    #[schema(required = true)]
     pub ci_low: Option<f64>,
+    #[schema(required = true)]
     pub ci_high: Option<f64>,
     /// (value − baseline) / (target − baseline).
+    #[schema(required = true)]
     pub progress: Option<f64>,
     /// Share of the period gone.
     pub elapsed: f64,

@@ -166,7 +166,7 @@ async fn nps_trend(
 #[utoipa::path(get, path = "/api/v1/metrics/nps/breakdown", tag = "metrics",
     params(FilterParams),
     responses(
-        (status = 200, description = "One entry per group, by key; groups too small to be anonymous are suppressed", body = Breakdown),
+        (status = 200, description = "One entry per group, by key; groups too small to be anonymous are left out", body = NpsBreakdown),
         FilterErrors,
         ReadErrors,
         CommonErrors,
@@ -175,7 +175,7 @@ async fn nps_trend(
 async fn nps_breakdown(
     State(state): State<AppState>,
     query: Result<Query<FilterParams>, QueryRejection>,
-) -> Result<Json<Breakdown>, ApiError> {
+) -> Result<Json<NpsBreakdown>, ApiError> {
     let params = params(query)?;
     let Some(group) = params.by.as_deref().and_then(breakdown::parse_group) else {
         return Err(ApiError::new(
@@ -189,19 +189,20 @@ async fn nps_breakdown(
         ));
     };
     let (filter, rules) = filter_from(&state, &params).await?;
-    let groups = breakdown::breakdown(&state.pool, &filter, group, rules).await?;
-    Ok(Json(Breakdown {
+    let breakdown = breakdown::breakdown(&state.pool, &filter, group, rules).await?;
+    Ok(Json(NpsBreakdown {
         by: params.by.unwrap_or_default(),
-        groups,
+        breakdown,
     }))
 }
 
 /// A breakdown: NPS per group.
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct Breakdown {
+pub struct NpsBreakdown {
     /// What the responses are grouped by.
     pub by: String,
-    pub groups: Vec<breakdown::GroupNps>,
+    #[serde(flatten)]
+    pub breakdown: breakdown::Breakdown,
 }
 
 /// A trend: one point per week, month or quarter.
@@ -288,6 +289,7 @@ pub struct DepartmentJson {
     pub name: String,
     pub kind: String,
     pub impact_statement: String,
+    #[schema(required = true)]
     pub head: Option<String>,
     /// Names of its internal customers (the departments it serves), sorted.
     pub serves: Vec<String>,

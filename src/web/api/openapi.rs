@@ -25,9 +25,14 @@ pub enum CommonErrors {
     RateLimited(ErrorBody),
     #[response(
         status = 503,
-        description = "The database is unavailable; retry shortly"
+        description = "The database is unavailable, or the request took too long; retry shortly"
     )]
     Unavailable(ErrorBody),
+    #[response(
+        status = 500,
+        description = "Something failed inside Centric; it is logged"
+    )]
+    Internal(ErrorBody),
 }
 
 /// Errors every reading route may answer.
@@ -70,7 +75,7 @@ pub enum IngestErrors {
     )]
     Forbidden(ErrorBody),
     #[response(status = 413, description = "The body is larger than 16 MiB")]
-    TooLarge,
+    TooLarge(ErrorBody),
     #[response(
         status = 422,
         description = "Items are invalid (`items` lists index, field and message; nothing was stored), or the `Idempotency-Key` was used with another body"
