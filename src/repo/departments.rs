@@ -121,3 +121,212 @@ pub async fn choices(pool: &PgPool) -> Result<Vec<DepartmentChoice>, sqlx::Error
     .fetch_all(pool)
     .await
 }
+
+/// The unique indexes a department's name and slug must respect.
+pub const NAME_KEY: &str = "departments_name_key";
+pub const SLUG_KEY: &str = "departments_slug_key";
+
+/// A department as the CX lead edits it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EditableDepartment {
+    pub id: uuid::Uuid,
+    pub slug: String,
+    pub name: String,
+    pub kind: String,
+    pub impact_statement: String,
+    pub head_user_id: Option<uuid::Uuid>,
+    pub head_name: Option<String>,
+    /// Ids of the departments it serves.
+    pub serves: Vec<uuid::Uuid>,
+    pub archived: bool,
+    pub version: i32,
+    /// Touchpoints it owns (shown before archiving).
+    pub touchpoints: i64,
+}
+
+const EDITABLE: &str = r#"
+    SELECT d.id, d.slug::text AS slug, d.name, d.kind, d.impact_statement, d.head_user_id,
+           head.name AS head_name,
+           coalesce((SELECT array_agg(l.customer_id) FROM department_links l WHERE l.supplier_id = d.id), '{}') AS serves,
+           d.archived_at IS NOT NULL AS archived, d.version,
+           (SELECT count(*) FROM touchpoints t WHERE t.owner_department_id = d.id AND t.archived_at IS NULL) AS touchpoints
+    FROM departments d LEFT JOIN users head ON head.id = d.head_user_id
+"#;
+
+/// Every department, in use first, by name; `search` matches name or slug.
+#[tracing::instrument(skip_all)]
+pub async fn editable_list(
+    pool: &PgPool,
+    search: &str,
+) -> Result<Vec<EditableDepartment>, sqlx::Error> {
+    sqlx::query_as::<_, EditableDepartment>(&format!(
+        "{EDITABLE} WHERE $1 = '' OR d.name ILIKE '%' || $1 || '%' OR d.slug::text ILIKE '%' || $1 || '%'
+         ORDER BY d.archived_at IS NOT NULL, lower(d.name)"
+    ))
+    .bind(search)
+    .fetch_all(pool)
+    .await
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn editable(
+    pool: &PgPool,
+    id: uuid::Uuid,
+) -> Result<Option<EditableDepartment>, sqlx::Error> {
+    sqlx::query_as::<_, EditableDepartment>(&format!("{EDITABLE} WHERE d.id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// What a department is made of, as saved (and audited).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DepartmentFields {
+    pub name: String,
+    pub kind: String,
+    pub impact_statement: String,
+    pub head_user_id: Option<uuid::Uuid>,
+    pub serves: Vec<uuid::Uuid>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn insert(
+    conn: &mut sqlx::PgConnection,
+    slug: &str,
+    fields: &DepartmentFields,
+) -> Result<uuid::Uuid, sqlx::Error> {
+    let id: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO departments (slug, name, kind, impact_statement, head_user_id)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(slug)
+    .bind(&fields.name)
+    .bind(&fields.kind)
+    .bind(&fields.impact_statement)
+    .bind(fields.head_user_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    set_serves(conn, id, &fields.serves).await?;
+    Ok(id)
+}
+
+/// The department as stored, locked for an update, with its version and archive state.
+#[tracing::instrument(skip_all)]
+pub async fn lock(
+    conn: &mut sqlx::PgConnection,
+    id: uuid::Uuid,
+) -> Result<Option<(DepartmentFields, bool, i32)>, sqlx::Error> {
+    use sqlx::Row;
+    let row = sqlx::query(
+        "SELECT name, kind, impact_statement, head_user_id, archived_at IS NOT NULL AS archived, version,
+                coalesce((SELECT array_agg(customer_id ORDER BY customer_id) FROM department_links WHERE supplier_id = d.id), '{}') AS serves
+         FROM departments d WHERE id = $1 FOR NO KEY UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| {
+        Ok((
+            DepartmentFields {
+                name: row.try_get("name")?,
+                kind: row.try_get("kind")?,
+                impact_statement: row.try_get("impact_statement")?,
+                head_user_id: row.try_get("head_user_id")?,
+                serves: row.try_get("serves")?,
+            },
+            row.try_get("archived")?,
+            row.try_get("version")?,
+        ))
+    })
+    .transpose()
+}
+
+/// Saves fields and archive state, bumping the version.
+#[tracing::instrument(skip_all)]
+pub async fn update(
+    conn: &mut sqlx::PgConnection,
+    id: uuid::Uuid,
+    fields: &DepartmentFields,
+    archived: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE departments SET name = $2, kind = $3, impact_statement = $4, head_user_id = $5,
+                archived_at = CASE WHEN $6 THEN coalesce(archived_at, now()) END,
+                version = version + 1, updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&fields.name)
+    .bind(&fields.kind)
+    .bind(&fields.impact_statement)
+    .bind(fields.head_user_id)
+    .bind(archived)
+    .execute(&mut *conn)
+    .await?;
+    set_serves(conn, id, &fields.serves).await
+}
+
+/// Replaces the departments `supplier` serves.
+async fn set_serves(
+    conn: &mut sqlx::PgConnection,
+    supplier: uuid::Uuid,
+    customers: &[uuid::Uuid],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM department_links WHERE supplier_id = $1 AND NOT (customer_id = ANY($2))",
+    )
+    .bind(supplier)
+    .bind(customers)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO department_links (supplier_id, customer_id)
+         SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING",
+    )
+    .bind(supplier)
+    .bind(customers)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A person who may head a department.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HeadChoice {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub email: String,
+}
+
+/// Active users, by name (for the head picker).
+#[tracing::instrument(skip_all)]
+pub async fn head_choices(pool: &PgPool) -> Result<Vec<HeadChoice>, sqlx::Error> {
+    sqlx::query_as::<_, HeadChoice>(
+        "SELECT id, name, email::text AS email FROM users WHERE disabled_at IS NULL ORDER BY lower(name)",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// A node and the edges of the value chain: who serves whom (departments in use).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChainNode {
+    pub id: uuid::Uuid,
+    pub slug: String,
+    pub name: String,
+    pub kind: String,
+    pub serves: Vec<uuid::Uuid>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn value_chain(pool: &PgPool) -> Result<Vec<ChainNode>, sqlx::Error> {
+    sqlx::query_as::<_, ChainNode>(
+        "SELECT d.id, d.slug::text AS slug, d.name, d.kind,
+                coalesce((SELECT array_agg(l.customer_id) FROM department_links l
+                          JOIN departments c ON c.id = l.customer_id AND c.archived_at IS NULL
+                          WHERE l.supplier_id = d.id), '{}') AS serves
+         FROM departments d WHERE d.archived_at IS NULL ORDER BY lower(d.name)",
+    )
+    .fetch_all(pool)
+    .await
+}

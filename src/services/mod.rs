@@ -3,6 +3,8 @@
 pub mod accounts;
 pub mod api_ingest;
 pub mod auth;
+pub mod departments;
+pub mod editing;
 pub mod export;
 pub mod import;
 pub mod ingest;

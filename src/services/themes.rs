@@ -8,6 +8,8 @@ use uuid::Uuid;
 use crate::domain::{FieldErrors, Keywords};
 use crate::repo::themes::{self, ThemeFields};
 use crate::repo::{audit, departments};
+pub use crate::services::editing::SaveError;
+use crate::services::editing::{audit as record_change, check_version};
 
 /// Comments a preview looks at: the most recent ones.
 pub const PREVIEW_COMMENTS: i64 = 1_000;
@@ -47,30 +49,11 @@ impl ThemeForm {
     }
 }
 
-pub enum SaveError {
-    Invalid(FieldErrors),
-    /// Someone else saved the theme since the editor opened it.
-    Conflict,
-    /// Responses are being stored (e.g. a large import) and tagged with the current
-    /// keywords; the change has to wait until they are committed.
-    Busy,
-    NotFound,
-    Database(sqlx::Error),
-}
-
-impl From<sqlx::Error> for SaveError {
-    fn from(error: sqlx::Error) -> Self {
-        if error
-            .as_database_error()
-            .is_some_and(|e| e.is_unique_violation() && e.constraint() == Some(themes::NAME_KEY))
-        {
-            let mut errors = FieldErrors::default();
-            errors.add("name", "another theme already has this name");
-            return Self::Invalid(errors);
-        }
-        Self::Database(error)
-    }
-}
+const NAME_CLASH: &[(&str, &str, &str)] = &[(
+    themes::NAME_KEY,
+    "name",
+    "another theme already has this name",
+)];
 
 /// Checks the form: a name, at least one usable keyword, an existing owner (if any).
 pub async fn validate(pool: &PgPool, form: &ThemeForm) -> Result<ThemeFields, SaveError> {
@@ -115,7 +98,9 @@ pub async fn create(
 ) -> Result<Uuid, SaveError> {
     let fields = validate(pool, form).await?;
     let mut tx = begin_change(pool).await?;
-    let id = themes::insert(&mut tx, &fields).await?;
+    let id = themes::insert(&mut tx, &fields)
+        .await
+        .map_err(|error| SaveError::from_clash(error, NAME_CLASH))?;
     themes::enqueue_retag(&mut tx, id, 1).await?;
     record(&mut tx, actor, "theme.create", id, None, &fields).await?;
     tx.commit().await?;
@@ -135,11 +120,11 @@ pub async fn update(
     let current = themes::lock(&mut tx, id)
         .await?
         .ok_or(SaveError::NotFound)?;
-    if form.version.trim() != current.version.to_string() {
-        return Err(SaveError::Conflict);
-    }
+    check_version(&form.version, current.version)?;
     let before = current.fields;
-    let new_version = themes::update(&mut tx, id, &fields, current.archived).await?;
+    let new_version = themes::update(&mut tx, id, &fields, current.archived)
+        .await
+        .map_err(|error| SaveError::from_clash(error, NAME_CLASH))?;
     if before.keywords != fields.keywords {
         themes::enqueue_retag(&mut tx, id, new_version).await?;
     }
@@ -161,9 +146,7 @@ pub async fn set_archived(
     let current = themes::lock(&mut tx, id)
         .await?
         .ok_or(SaveError::NotFound)?;
-    if version.trim() != current.version.to_string() {
-        return Err(SaveError::Conflict);
-    }
+    check_version(version, current.version)?;
     if current.archived == archive {
         return Ok(());
     }
@@ -199,19 +182,7 @@ async fn record(
     before: Option<&ThemeFields>,
     after: &ThemeFields,
 ) -> Result<(), sqlx::Error> {
-    let json = |fields: &ThemeFields| serde_json::to_value(fields).expect("fields serialise");
-    audit::record(
-        tx,
-        audit::Entry {
-            actor,
-            action,
-            target_type: "theme",
-            target_id: id.to_string(),
-            before: before.map(json),
-            after: Some(json(after)),
-        },
-    )
-    .await
+    record_change(tx, actor, action, ("theme", id.to_string()), before, after).await
 }
 
 /// What keywords would tag among the most recent comments.

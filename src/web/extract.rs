@@ -14,19 +14,21 @@ fn refuse(status: StatusCode) -> Response {
     ErrorPage::for_status(status).into_response_with(status)
 }
 
+/// A form body; repeated fields (a group of checkboxes) read into a `Vec`.
 pub struct Form<T>(pub T);
 
 impl<T, S> FromRequest<S> for Form<T>
 where
-    axum::Form<T>: FromRequest<S>,
+    axum_extra::extract::Form<T>: FromRequest<S>,
     S: Send + Sync,
 {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::Form(value) = axum::Form::<T>::from_request(request, state)
-            .await
-            .map_err(|_| refuse(StatusCode::UNPROCESSABLE_ENTITY))?;
+        let axum_extra::extract::Form(value) =
+            axum_extra::extract::Form::<T>::from_request(request, state)
+                .await
+                .map_err(|_| refuse(StatusCode::UNPROCESSABLE_ENTITY))?;
         Ok(Self(value))
     }
 }

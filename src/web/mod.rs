@@ -7,6 +7,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod caller;
+pub mod charts;
 pub mod departments;
 pub mod executive;
 pub mod extract;

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod access;
+mod admin_departments;
 mod api_ingest;
 mod api_metrics;
 mod cli;

@@ -1,6 +1,8 @@
 //! The CX lead's pages: the programme overview and the audit log.
 
 mod audit;
+mod departments;
+mod form;
 mod imports;
 mod themes;
 
@@ -21,6 +23,7 @@ pub fn routes() -> Routes {
     Routes::default()
         .get("/admin", Access::CxLead, overview)
         .merge(audit::routes())
+        .merge(departments::routes())
         .merge(imports::routes())
         .merge(themes::routes())
 }

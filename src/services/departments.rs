@@ -1,0 +1,221 @@
+//! Creating and changing departments: name, slug (fixed once created: the API, imports
+//! and links use it), kind, head, how it affects the customer, and whom it serves.
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::domain::{DepartmentKind, FieldErrors, Slug};
+use crate::repo::audit;
+use crate::repo::departments::{self, DepartmentFields};
+pub use crate::services::editing::SaveError;
+use crate::services::editing::{audit as record_change, check_version};
+
+/// The form as typed. `serves` repeats, one per ticked department.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DepartmentForm {
+    pub name: String,
+    /// Only when creating.
+    pub slug: String,
+    pub kind: String,
+    pub head: String,
+    pub impact_statement: String,
+    pub serves: Vec<String>,
+    pub version: String,
+}
+
+impl DepartmentForm {
+    pub fn from_department(d: &departments::EditableDepartment) -> Self {
+        Self {
+            name: d.name.clone(),
+            slug: d.slug.clone(),
+            kind: d.kind.clone(),
+            head: d.head_user_id.map(|id| id.to_string()).unwrap_or_default(),
+            impact_statement: d.impact_statement.clone(),
+            serves: d.serves.iter().map(Uuid::to_string).collect(),
+            version: d.version.to_string(),
+        }
+    }
+
+    pub fn serves(&self, id: &Uuid) -> bool {
+        self.serves.iter().any(|s| s == &id.to_string())
+    }
+}
+
+const CLASHES: &[(&str, &str, &str)] = &[
+    (
+        departments::NAME_KEY,
+        "name",
+        "another department already has this name",
+    ),
+    (
+        departments::SLUG_KEY,
+        "slug",
+        "another department already uses this slug",
+    ),
+];
+
+/// Checks the form; `this` is the department being edited (None when creating).
+async fn validate(
+    pool: &PgPool,
+    form: &DepartmentForm,
+    this: Option<Uuid>,
+) -> Result<DepartmentFields, SaveError> {
+    let mut errors = FieldErrors::default();
+    let name = form.name.trim();
+    match name.chars().count() {
+        0 => errors.add("name", "give the department a name, e.g. Finance"),
+        1..=120 => {}
+        _ => errors.add("name", "keep the name under 120 characters"),
+    }
+    let kind = DepartmentKind::parse(&form.kind)
+        .map_err(|invalid| errors.add("kind", invalid.to_string()))
+        .ok();
+    let impact = form.impact_statement.trim();
+    if impact.chars().count() > 2000 {
+        errors.add(
+            "impact_statement",
+            "keep the statement under 2,000 characters",
+        );
+    }
+    let head = match form.head.trim() {
+        "" => None,
+        raw => {
+            let id = Uuid::parse_str(raw).ok();
+            let known = departments::head_choices(pool).await?;
+            if id.is_none_or(|id| !known.iter().any(|h| h.id == id)) {
+                errors.add("head", "choose an active user from the list");
+            }
+            id
+        }
+    };
+    let known: Vec<Uuid> = departments::choices(pool)
+        .await?
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    let mut serves = Vec::new();
+    for raw in &form.serves {
+        match Uuid::parse_str(raw) {
+            Ok(id) if Some(id) == this => {
+                errors.add("serves", "a department cannot be its own internal customer")
+            }
+            Ok(id) if known.contains(&id) => serves.push(id),
+            _ => errors.add("serves", "choose departments from the list"),
+        }
+    }
+    serves.sort();
+    serves.dedup();
+    match kind {
+        Some(kind) if errors.is_empty() => Ok(DepartmentFields {
+            name: name.to_owned(),
+            kind: kind.as_str().to_owned(),
+            impact_statement: impact.to_owned(),
+            head_user_id: head,
+            serves,
+        }),
+        _ => Err(SaveError::Invalid(errors)),
+    }
+}
+
+pub async fn create(
+    pool: &PgPool,
+    form: &DepartmentForm,
+    actor: &audit::Actor,
+) -> Result<Uuid, SaveError> {
+    let slug = Slug::parse(form.slug.trim());
+    let fields = validate(pool, form, None).await;
+    let (slug, fields) = match (slug, fields) {
+        (Ok(slug), Ok(fields)) => (slug, fields),
+        (slug, fields) => {
+            let mut errors = match fields {
+                Err(SaveError::Invalid(errors)) => errors,
+                Err(other) => return Err(other),
+                Ok(_) => FieldErrors::default(),
+            };
+            if let Err(invalid) = slug {
+                errors.add("slug", invalid.to_string());
+            }
+            return Err(SaveError::Invalid(errors));
+        }
+    };
+    let mut tx = pool.begin().await?;
+    let id = departments::insert(&mut tx, slug.as_str(), &fields)
+        .await
+        .map_err(|error| SaveError::from_clash(error, CLASHES))?;
+    record_change(
+        &mut tx,
+        actor,
+        "department.create",
+        ("department", id.to_string()),
+        None,
+        &fields,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn update(
+    pool: &PgPool,
+    id: Uuid,
+    form: &DepartmentForm,
+    actor: &audit::Actor,
+) -> Result<(), SaveError> {
+    let fields = validate(pool, form, Some(id)).await?;
+    let mut tx = pool.begin().await?;
+    let (before, archived, version) = departments::lock(&mut tx, id)
+        .await?
+        .ok_or(SaveError::NotFound)?;
+    check_version(&form.version, version)?;
+    departments::update(&mut tx, id, &fields, archived)
+        .await
+        .map_err(|error| SaveError::from_clash(error, CLASHES))?;
+    record_change(
+        &mut tx,
+        actor,
+        "department.update",
+        ("department", id.to_string()),
+        Some(&before),
+        &fields,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Archives a department (it drops out of pickers, lists and the value chain; its
+/// responses, objectives and history stay) or brings it back.
+pub async fn set_archived(
+    pool: &PgPool,
+    id: Uuid,
+    archive: bool,
+    version: &str,
+    actor: &audit::Actor,
+) -> Result<(), SaveError> {
+    let mut tx = pool.begin().await?;
+    let (fields, archived, current) = departments::lock(&mut tx, id)
+        .await?
+        .ok_or(SaveError::NotFound)?;
+    check_version(version, current)?;
+    if archived == archive {
+        return Ok(());
+    }
+    departments::update(&mut tx, id, &fields, archive).await?;
+    let action = if archive {
+        "department.archive"
+    } else {
+        "department.restore"
+    };
+    record_change(
+        &mut tx,
+        actor,
+        action,
+        ("department", id.to_string()),
+        Some(&fields),
+        &fields,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
