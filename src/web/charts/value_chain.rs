@@ -8,9 +8,11 @@ use crate::repo::departments::ChainNode;
 
 const BOX_WIDTH: i32 = 168;
 const BOX_HEIGHT: i32 = 38;
-const COLUMN_GAP: i32 = 64;
-const ROW_GAP: i32 = 14;
+const COLUMN_GAP: i32 = 110;
+const ROW_GAP: i32 = 22;
 const MARGIN: i32 = 16;
+/// Room left of a column for the arcs between departments in the same column.
+const ARC: i32 = 40;
 
 /// A department's box.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,7 +85,8 @@ pub fn layout(nodes: &[ChainNode]) -> ValueChain {
     let has_detached = distance.iter().any(Option::is_none);
     let columns = detached_column + usize::from(has_detached);
     let column_of = |i: usize| distance[i].unwrap_or(detached_column);
-    let x_of = |column: usize| MARGIN + (columns - 1 - column) as i32 * (BOX_WIDTH + COLUMN_GAP);
+    let x_of =
+        |column: usize| MARGIN + ARC + (columns - 1 - column) as i32 * (BOX_WIDTH + COLUMN_GAP);
     let mut rows = vec![0i32; columns];
     let mut boxes = Vec::with_capacity(nodes.len());
     for (i, node) in nodes.iter().enumerate() {
@@ -100,7 +103,7 @@ pub fn layout(nodes: &[ChainNode]) -> ValueChain {
     }
     let tallest = rows.iter().copied().max().unwrap_or(0).max(1);
     let height = 2 * MARGIN + tallest * (BOX_HEIGHT + ROW_GAP) - ROW_GAP;
-    let customer_x = MARGIN + columns as i32 * (BOX_WIDTH + COLUMN_GAP);
+    let customer_x = MARGIN + ARC + columns as i32 * (BOX_WIDTH + COLUMN_GAP);
     let customer_y = height / 2 - BOX_HEIGHT / 2;
     let mut arrows = Vec::new();
     for (i, node) in nodes.iter().enumerate() {
@@ -109,14 +112,14 @@ pub fn layout(nodes: &[ChainNode]) -> ValueChain {
             if let Some(j) = position(nodes, *customer) {
                 let to = &boxes[j];
                 arrows.push(Arrow {
-                    path: curve(from, (to.x, to.y + BOX_HEIGHT / 2)),
+                    path: curve(from, to),
                     label: format!("{} serves {}", node.name, nodes[j].name),
                 });
             }
         }
         if from.front_line {
             arrows.push(Arrow {
-                path: curve(from, (customer_x, customer_y + BOX_HEIGHT / 2)),
+                path: forward(from, (customer_x, customer_y + BOX_HEIGHT / 2)),
                 label: format!("{} serves the customer", node.name),
             });
         }
@@ -137,30 +140,38 @@ fn position(nodes: &[ChainNode], id: Uuid) -> Option<usize> {
     nodes.iter().position(|n| n.id == id)
 }
 
-/// A smooth arrow from a box's right edge to `(x, y)`; to a box in the same or an
-/// earlier column it bows out below, so it never runs through the boxes between.
-fn curve(from: &Box, (x, y): (i32, i32)) -> String {
-    let (x1, y1) = (from.x + BOX_WIDTH, from.y + BOX_HEIGHT / 2);
-    if x > x1 {
-        let bend = (x - x1) / 2;
-        format!(
-            "M{x1},{y1} C{},{y1} {},{y} {},{y}",
-            x1 + bend,
-            x - bend,
-            x - 6
-        )
+/// An arrow between two departments' boxes: forward (towards the customer) from right
+/// edge to left edge; within a column, an arc out to the left; backwards, from left edge
+/// to right edge. Arcs never run through the boxes between.
+fn curve(from: &Box, to: &Box) -> String {
+    let (y1, y2) = (from.y + BOX_HEIGHT / 2, to.y + BOX_HEIGHT / 2);
+    if to.x > from.x {
+        forward(from, (to.x, y2))
+    } else if to.x == from.x {
+        let bow = from.x - ARC + 4;
+        format!("M{},{y1} C{bow},{y1} {bow},{y2} {},{y2}", from.x, to.x - 2)
     } else {
-        let below = y1.max(y) + BOX_HEIGHT;
+        let right = to.x + BOX_WIDTH;
         format!(
-            "M{},{} C{},{below} {},{below} {},{}",
-            from.x + BOX_WIDTH / 2,
-            from.y + BOX_HEIGHT,
-            from.x + BOX_WIDTH / 2,
-            x + BOX_WIDTH / 2,
-            x + BOX_WIDTH / 2,
-            y + BOX_HEIGHT / 2 + 6
+            "M{},{y1} C{},{y1} {},{y2} {},{y2}",
+            from.x,
+            from.x - ARC,
+            right + ARC,
+            right + 2
         )
     }
+}
+
+/// A smooth arrow from a box's right edge to `(x, y)` further right.
+fn forward(from: &Box, (x, y): (i32, i32)) -> String {
+    let (x1, y1) = (from.x + BOX_WIDTH, from.y + BOX_HEIGHT / 2);
+    let bend = (x - x1) / 2;
+    format!(
+        "M{x1},{y1} C{},{y1} {},{y} {},{y}",
+        x1 + bend,
+        x - bend,
+        x - 2
+    )
 }
 
 #[cfg(test)]
