@@ -8,6 +8,7 @@ pub mod departments;
 pub mod export;
 pub mod idempotency;
 pub mod imports;
+pub mod journey;
 pub mod kpis;
 pub mod login_throttle;
 pub mod metrics;

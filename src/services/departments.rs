@@ -4,11 +4,11 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::domain::{DepartmentKind, FieldErrors, Slug};
+use crate::domain::{DepartmentKind, FieldErrors};
 use crate::repo::audit;
 use crate::repo::departments::{self, DepartmentFields};
 pub use crate::services::editing::SaveError;
-use crate::services::editing::{audit as record_change, check_version};
+use crate::services::editing::{self, Versioned, audit as record_change, with_slug};
 
 /// The form as typed. `serves` repeats, one per ticked department.
 #[derive(Debug, Default, Clone, serde::Deserialize)]
@@ -123,22 +123,7 @@ pub async fn create(
     form: &DepartmentForm,
     actor: &audit::Actor,
 ) -> Result<Uuid, SaveError> {
-    let slug = Slug::parse(form.slug.trim());
-    let fields = validate(pool, form, None).await;
-    let (slug, fields) = match (slug, fields) {
-        (Ok(slug), Ok(fields)) => (slug, fields),
-        (slug, fields) => {
-            let mut errors = match fields {
-                Err(SaveError::Invalid(errors)) => errors,
-                Err(other) => return Err(other),
-                Ok(_) => FieldErrors::default(),
-            };
-            if let Err(invalid) = slug {
-                errors.add("slug", invalid.to_string());
-            }
-            return Err(SaveError::Invalid(errors));
-        }
-    };
+    let (fields, slug) = with_slug(validate(pool, form, None).await, &form.slug)?;
     let mut tx = pool.begin().await?;
     let id = departments::insert(&mut tx, slug.as_str(), &fields)
         .await
@@ -156,6 +141,30 @@ pub async fn create(
     Ok(id)
 }
 
+/// The department record, for the shared update and archive steps.
+pub struct Department;
+
+impl Versioned for Department {
+    type Fields = DepartmentFields;
+    const TARGET: &'static str = "department";
+
+    async fn lock(
+        conn: &mut sqlx::PgConnection,
+        id: Uuid,
+    ) -> Result<Option<(DepartmentFields, bool, i32)>, sqlx::Error> {
+        departments::lock(conn, id).await
+    }
+
+    async fn store(
+        conn: &mut sqlx::PgConnection,
+        id: Uuid,
+        fields: &DepartmentFields,
+        archived: bool,
+    ) -> Result<(), sqlx::Error> {
+        departments::update(conn, id, fields, archived).await
+    }
+}
+
 pub async fn update(
     pool: &PgPool,
     id: Uuid,
@@ -163,59 +172,5 @@ pub async fn update(
     actor: &audit::Actor,
 ) -> Result<(), SaveError> {
     let fields = validate(pool, form, Some(id)).await?;
-    let mut tx = pool.begin().await?;
-    let (before, archived, version) = departments::lock(&mut tx, id)
-        .await?
-        .ok_or(SaveError::NotFound)?;
-    check_version(&form.version, version)?;
-    departments::update(&mut tx, id, &fields, archived)
-        .await
-        .map_err(|error| SaveError::from_clash(error, CLASHES))?;
-    record_change(
-        &mut tx,
-        actor,
-        "department.update",
-        ("department", id.to_string()),
-        Some(&before),
-        &fields,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Archives a department (it drops out of pickers, lists and the value chain; its
-/// responses, objectives and history stay) or brings it back.
-pub async fn set_archived(
-    pool: &PgPool,
-    id: Uuid,
-    archive: bool,
-    version: &str,
-    actor: &audit::Actor,
-) -> Result<(), SaveError> {
-    let mut tx = pool.begin().await?;
-    let (fields, archived, current) = departments::lock(&mut tx, id)
-        .await?
-        .ok_or(SaveError::NotFound)?;
-    check_version(version, current)?;
-    if archived == archive {
-        return Ok(());
-    }
-    departments::update(&mut tx, id, &fields, archive).await?;
-    let action = if archive {
-        "department.archive"
-    } else {
-        "department.restore"
-    };
-    record_change(
-        &mut tx,
-        actor,
-        action,
-        ("department", id.to_string()),
-        Some(&fields),
-        &fields,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    editing::update::<Department>(pool, id, &fields, &form.version, actor, CLASHES).await
 }

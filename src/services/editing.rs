@@ -3,9 +3,10 @@
 //! concurrency), and an audit entry is written in the same transaction.
 
 use serde::Serialize;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
 
-use crate::domain::FieldErrors;
+use crate::domain::{FieldErrors, Slug};
 use crate::repo::audit;
 
 #[derive(Debug)]
@@ -54,6 +55,21 @@ impl SaveError {
     }
 }
 
+/// Validated fields together with a new record's slug: the errors of both, or both.
+pub fn with_slug<T>(fields: Result<T, SaveError>, slug: &str) -> Result<(T, Slug), SaveError> {
+    match (fields, Slug::parse(slug.trim())) {
+        (Ok(fields), Ok(slug)) => Ok((fields, slug)),
+        (Err(SaveError::Invalid(mut errors)), slug) => {
+            if let Err(invalid) = slug {
+                errors.add("slug", invalid.to_string());
+            }
+            Err(SaveError::Invalid(errors))
+        }
+        (Err(other), _) => Err(other),
+        (Ok(_), Err(invalid)) => Err(SaveError::field("slug", invalid.to_string())),
+    }
+}
+
 /// Refuses a save over a version other than the one the editor saw.
 pub fn check_version(seen: &str, current: i32) -> Result<(), SaveError> {
     if seen.trim() == current.to_string() {
@@ -85,4 +101,87 @@ pub async fn audit<T: Serialize>(
         },
     )
     .await
+}
+
+/// A record the CX lead edits: stored fields, an archive flag and a version.
+pub trait Versioned {
+    type Fields: Serialize + Send + Sync;
+    /// The audit log's target type, e.g. `department`.
+    const TARGET: &'static str;
+    /// The fields, archive flag and version as stored, locked until the transaction ends.
+    fn lock(
+        conn: &mut PgConnection,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<(Self::Fields, bool, i32)>, sqlx::Error>> + Send;
+    /// Stores fields and archive flag, bumping the version.
+    fn store(
+        conn: &mut PgConnection,
+        id: Uuid,
+        fields: &Self::Fields,
+        archived: bool,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+}
+
+/// Saves `fields` over the version the editor saw, audited as `<target>.update`;
+/// unique clashes become field errors.
+pub async fn update<T: Versioned>(
+    pool: &PgPool,
+    id: Uuid,
+    fields: &T::Fields,
+    seen: &str,
+    actor: &audit::Actor,
+    clashes: &[(&str, &'static str, &str)],
+) -> Result<(), SaveError> {
+    let mut tx = pool.begin().await?;
+    let (before, archived, version) = T::lock(&mut tx, id).await?.ok_or(SaveError::NotFound)?;
+    check_version(seen, version)?;
+    T::store(&mut tx, id, fields, archived)
+        .await
+        .map_err(|error| SaveError::from_clash(error, clashes))?;
+    let action = format!("{}.update", T::TARGET);
+    audit(
+        &mut tx,
+        actor,
+        &action,
+        (T::TARGET, id.to_string()),
+        Some(&before),
+        fields,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Archives a record (it leaves lists and pickers; everything that refers to it stays)
+/// or brings it back, audited as `<target>.archive` / `<target>.restore`.
+pub async fn set_archived<T: Versioned>(
+    pool: &PgPool,
+    id: Uuid,
+    archive: bool,
+    seen: &str,
+    actor: &audit::Actor,
+) -> Result<(), SaveError> {
+    let mut tx = pool.begin().await?;
+    let (fields, archived, version) = T::lock(&mut tx, id).await?.ok_or(SaveError::NotFound)?;
+    check_version(seen, version)?;
+    if archived == archive {
+        return Ok(());
+    }
+    T::store(&mut tx, id, &fields, archive).await?;
+    let action = format!(
+        "{}.{}",
+        T::TARGET,
+        if archive { "archive" } else { "restore" }
+    );
+    audit(
+        &mut tx,
+        actor,
+        &action,
+        (T::TARGET, id.to_string()),
+        Some(&fields),
+        &fields,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

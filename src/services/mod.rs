@@ -8,6 +8,7 @@ pub mod editing;
 pub mod export;
 pub mod import;
 pub mod ingest;
+pub mod journey;
 pub mod kpis;
 pub mod metrics;
 pub mod passwords;

@@ -4,6 +4,7 @@ mod helpers;
 
 mod access;
 mod admin_departments;
+mod admin_journey;
 mod api_ingest;
 mod api_metrics;
 mod cli;

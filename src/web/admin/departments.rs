@@ -12,7 +12,7 @@ use crate::repo::departments::{self, DepartmentChoice, EditableDepartment, HeadC
 use crate::services::departments::{self as service, DepartmentForm};
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
-use crate::web::admin::form::Refusal;
+use crate::web::admin::form::{ArchiveForm, Refusal};
 use crate::web::caller::{Caller, ClientIp};
 use crate::web::charts::value_chain::{self, ValueChain};
 use crate::web::extract::{Form, Path, Query};
@@ -224,14 +224,6 @@ async fn refused(
     Ok((status, render(&page)?).into_response())
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ArchiveForm {
-    version: String,
-    /// "1" to archive, "0" to bring back.
-    archive: String,
-}
-
 async fn archive(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -241,8 +233,8 @@ async fn archive(
     Form(archive): Form<ArchiveForm>,
 ) -> Result<Response, AppError> {
     let department = department_or_404(&state, &id).await?;
-    let archiving = archive.archive == "1";
-    match service::set_archived(
+    let archiving = archive.archiving();
+    match crate::services::editing::set_archived::<service::Department>(
         &state.pool,
         department.id,
         archiving,

@@ -51,3 +51,18 @@ impl TryFrom<SaveError> for Refusal {
         }
     }
 }
+
+/// The archive / bring-back button's form.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveForm {
+    pub version: String,
+    /// "1" to archive, "0" to bring back.
+    pub archive: String,
+}
+
+impl ArchiveForm {
+    pub fn archiving(&self) -> bool {
+        self.archive == "1"
+    }
+}

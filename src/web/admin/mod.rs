@@ -4,6 +4,7 @@ mod audit;
 mod departments;
 mod form;
 mod imports;
+mod journey;
 mod themes;
 
 use axum::Extension;
@@ -24,6 +25,7 @@ pub fn routes() -> Routes {
         .get("/admin", Access::CxLead, overview)
         .merge(audit::routes())
         .merge(departments::routes())
+        .merge(journey::routes())
         .merge(imports::routes())
         .merge(themes::routes())
 }

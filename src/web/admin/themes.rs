@@ -15,6 +15,7 @@ use crate::repo::themes::{self, RetagJob, Theme};
 use crate::services::themes::{self as service, PREVIEW_COMMENTS, Preview, SaveError, ThemeForm};
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
+use crate::web::admin::form::ArchiveForm;
 use crate::web::caller::{Caller, ClientIp};
 use crate::web::extract::{Form, Path, Query};
 use crate::web::layout::Layout;
@@ -273,14 +274,6 @@ async fn save(
     Ok((status, render(&page)?).into_response())
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ArchiveForm {
-    version: String,
-    /// "1" to archive, "0" to bring back.
-    archive: String,
-}
-
 async fn archive(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -290,7 +283,7 @@ async fn archive(
     Form(form): Form<ArchiveForm>,
 ) -> Result<Response, AppError> {
     let theme = theme_or_404(&state, &id).await?;
-    let archive = form.archive == "1";
+    let archive = form.archiving();
     match service::set_archived(
         &state.pool,
         theme.id,
