@@ -12,6 +12,7 @@ pub mod journey;
 pub mod kpis;
 pub mod login_throttle;
 pub mod metrics;
+pub mod objectives;
 pub mod organisation;
 pub mod responses;
 pub mod rollups;

@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod journey;
 pub mod kpis;
 pub mod metrics;
+pub mod objectives;
 pub mod passwords;
 pub mod retag;
 pub mod survey;

@@ -5,6 +5,7 @@ mod helpers;
 mod access;
 mod admin_departments;
 mod admin_journey;
+mod admin_objectives;
 mod api_ingest;
 mod api_metrics;
 mod cli;

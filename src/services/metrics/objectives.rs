@@ -210,3 +210,21 @@ async fn measure(
         ..Measured::default()
     })
 }
+
+/// The interval of a survey metric over the last 90 days, for an objective (or a draft
+/// of one) as `row` describes it; None for other metrics or without enough responses.
+/// A target inside it is smaller than the noise.
+pub async fn current_interval(
+    pool: &PgPool,
+    row: &ObjectiveRow,
+    today: Date,
+) -> Result<Option<(f64, f64)>, sqlx::Error> {
+    let (min_sample, anonymity) = queries::thresholds(pool).await?;
+    let recent = ObjectiveRow {
+        period_start: today - time::Duration::days(89),
+        period_end: today + time::Duration::days(1),
+        ..row.clone()
+    };
+    let measured = measure(pool, &recent, recent.period_end, min_sample, anonymity).await?;
+    Ok(measured.ci_low.zip(measured.ci_high))
+}

@@ -5,6 +5,7 @@ mod departments;
 mod form;
 mod imports;
 mod journey;
+mod objectives;
 mod themes;
 
 use axum::Extension;
@@ -26,6 +27,7 @@ pub fn routes() -> Routes {
         .merge(audit::routes())
         .merge(departments::routes())
         .merge(journey::routes())
+        .merge(objectives::routes())
         .merge(imports::routes())
         .merge(themes::routes())
 }
