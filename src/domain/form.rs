@@ -27,3 +27,39 @@ impl FieldErrors {
         self.0.is_empty()
     }
 }
+
+/// A number as people type it: spaces around it ignored, a decimal comma accepted.
+pub fn parse_number(raw: &str) -> Option<f64> {
+    raw.trim()
+        .replace(',', ".")
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+}
+
+/// A date as an `<input type="date">` sends it (YYYY-MM-DD).
+pub fn parse_date(raw: &str) -> Option<time::Date> {
+    time::Date::parse(
+        raw.trim(),
+        &time::format_description::well_known::Iso8601::DATE,
+    )
+    .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_dates_are_read_as_typed() {
+        assert_eq!(parse_number(" 12,5 "), Some(12.5));
+        assert_eq!(parse_number("-3"), Some(-3.0));
+        assert_eq!(parse_number("NaN"), None);
+        assert_eq!(parse_number("twelve"), None);
+        assert_eq!(
+            parse_date("2027-01-31"),
+            Some(time::macros::date!(2027 - 01 - 31))
+        );
+        assert_eq!(parse_date("31/01/2027"), None);
+    }
+}

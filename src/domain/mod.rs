@@ -9,7 +9,7 @@ mod theme;
 
 pub use account::{Email, Password, Role, TokenScope};
 pub use department::DepartmentKind;
-pub use form::FieldErrors;
+pub use form::{FieldErrors, parse_date, parse_number};
 pub use score::{Category, Score};
 pub use slug::Slug;
 pub use theme::Keywords;

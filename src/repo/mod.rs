@@ -14,6 +14,7 @@ pub mod login_throttle;
 pub mod metrics;
 pub mod objectives;
 pub mod organisation;
+pub mod plans;
 pub mod responses;
 pub mod rollups;
 pub mod surveys;

@@ -13,6 +13,7 @@ pub mod kpis;
 pub mod metrics;
 pub mod objectives;
 pub mod passwords;
+pub mod plans;
 pub mod retag;
 pub mod survey;
 pub mod themes;

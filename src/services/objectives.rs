@@ -5,7 +5,7 @@ use sqlx::PgPool;
 use time::Date;
 use uuid::Uuid;
 
-use crate::domain::FieldErrors;
+use crate::domain::{FieldErrors, parse_date, parse_number};
 use crate::repo::audit;
 use crate::repo::departments;
 use crate::repo::metrics::ObjectiveRow;
@@ -81,22 +81,6 @@ impl ObjectiveForm {
             version: o.version.to_string(),
         }
     }
-}
-
-fn number(raw: &str) -> Option<f64> {
-    raw.trim()
-        .replace(',', ".")
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
-}
-
-fn date(raw: &str) -> Option<Date> {
-    Date::parse(
-        raw.trim(),
-        &time::format_description::well_known::Iso8601::DATE,
-    )
-    .ok()
 }
 
 /// An optional id from a picker, checked against `known`.
@@ -222,7 +206,7 @@ pub async fn validate(
     };
     let survey_metric = matches!(metric, Some("nps" | "enps" | "internal-nps"));
     let mut score = |raw: &str, field: &'static str| {
-        let value = number(raw);
+        let value = parse_number(raw);
         match value {
             None => errors.add(field, "enter a number, e.g. 12.5"),
             Some(v) if survey_metric && !(-100.0..=100.0).contains(&v) => {
@@ -239,7 +223,7 @@ pub async fn validate(
     {
         errors.add("target", "the target must differ from the baseline");
     }
-    let (start, end) = (date(&form.period_start), date(&form.period_end));
+    let (start, end) = (parse_date(&form.period_start), parse_date(&form.period_end));
     if start.is_none() {
         errors.add("period_start", "use a date such as 2027-01-01");
     }
@@ -254,7 +238,7 @@ pub async fn validate(
     let weight = if form.weight.trim().is_empty() {
         Some(1.0)
     } else {
-        number(&form.weight).filter(|w| *w > 0.0 && *w <= 100.0)
+        parse_number(&form.weight).filter(|w| *w > 0.0 && *w <= 100.0)
     };
     if weight.is_none() {
         errors.add("weight", "a weight above 0 and at most 100");

@@ -103,16 +103,7 @@ fn project_link(row: &PlanLinkRow, objectives: &[ObjectiveView]) -> Option<LinkP
     let requires_confidence = row.requires_confidence.unwrap_or(false);
     let objective = objectives.iter().find(|o| o.id == objective_id);
     let value = objective.and_then(|o| o.value);
-    let interval = objective.and_then(|o| match (o.ci_low, o.ci_high) {
-        (Some(low), Some(high)) => Some(Interval { low, high }),
-        _ => None,
-    });
-    // Gated links pay on the interval's worse end; a metric without an interval (a
-    // recorded KPI, a contact figure) has no noise to discount.
-    let paid_on = match (requires_confidence, interval) {
-        (true, Some(interval)) => value.map(|_| gated_value(&curve, &interval)),
-        _ => value,
-    };
+    let paid_on = objective.and_then(|o| paid_on(&curve, requires_confidence, o));
     Some(LinkProjection {
         objective_id,
         objective_title: objective.map(|o| o.title.clone()).unwrap_or_default(),
@@ -127,4 +118,19 @@ fn project_link(row: &PlanLinkRow, objectives: &[ObjectiveView]) -> Option<LinkP
         paid_on,
         payout_pct: paid_on.map_or(0.0, |v| link_payout_pct(&curve, v)),
     })
+}
+
+/// The value a link pays on for `objective` today: its value, or for a gated link the
+/// interval's worse end. A metric without an interval (a recorded KPI, a contact
+/// figure) has no noise to discount. None without a value.
+pub fn paid_on(
+    curve: &LinkCurve,
+    requires_confidence: bool,
+    objective: &ObjectiveView,
+) -> Option<f64> {
+    let value = objective.value?;
+    match (requires_confidence, objective.ci_low, objective.ci_high) {
+        (true, Some(low), Some(high)) => Some(gated_value(curve, &Interval { low, high })),
+        _ => Some(value),
+    }
 }

@@ -6,6 +6,7 @@ mod form;
 mod imports;
 mod journey;
 mod objectives;
+mod plans;
 mod themes;
 
 use axum::Extension;
@@ -28,6 +29,7 @@ pub fn routes() -> Routes {
         .merge(departments::routes())
         .merge(journey::routes())
         .merge(objectives::routes())
+        .merge(plans::routes())
         .merge(imports::routes())
         .merge(themes::routes())
 }

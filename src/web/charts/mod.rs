@@ -1,4 +1,5 @@
 //! Server-rendered SVG pictures: laid out in Rust, drawn by templates, readable without
 //! JavaScript, each with a title, a description and a text alternative on its page.
 
+pub mod payout_curve;
 pub mod value_chain;
