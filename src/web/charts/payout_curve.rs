@@ -21,6 +21,8 @@ pub struct Marker {
     pub x: f64,
     pub y: f64,
     pub label: String,
+    /// Near the right edge the label goes to the left of the point.
+    pub label_before: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -125,6 +127,7 @@ pub fn draw(
             x: x(value),
             y: y(link_payout_pct(curve, value)),
             label: format!("now {}", format(value)),
+            label_before: x(value) > WIDTH - 120.0,
         });
     }
     if let (Some(paid), Some(value)) = (paid_on, now)
@@ -134,6 +137,7 @@ pub fn draw(
             x: x(paid),
             y: y(link_payout_pct(curve, paid)),
             label: format!("paid on {} (interval)", format(paid)),
+            label_before: x(paid) > WIDTH - 160.0,
         });
     }
     let description = format!(
