@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod organisation;
 pub mod responses;
 pub mod rollups;
+pub mod survey_admin;
 pub mod surveys;
 pub mod themes;
 pub mod users;

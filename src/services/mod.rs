@@ -11,4 +11,5 @@ pub mod metrics;
 pub mod passwords;
 pub mod retag;
 pub mod survey;
+pub mod survey_admin;
 pub mod themes;
