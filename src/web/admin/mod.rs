@@ -2,6 +2,7 @@
 
 mod audit;
 mod imports;
+mod surveys;
 mod themes;
 
 use axum::Extension;
@@ -23,6 +24,7 @@ pub fn routes() -> Routes {
         .merge(audit::routes())
         .merge(imports::routes())
         .merge(themes::routes())
+        .merge(surveys::routes())
 }
 
 #[derive(askama::Template)]
