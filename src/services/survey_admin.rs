@@ -157,6 +157,37 @@ pub async fn validate(
         },
     };
 
+    // Checked here too, not only by the unique indexes, so both clashes show at once.
+    if !name.is_empty() {
+        let taken = surveys::clashes(
+            pool,
+            name,
+            slug.as_ref().map(Slug::as_str),
+            editing.map(|e| e.id),
+        )
+        .await?;
+        let message = |what: &str, archived: bool| {
+            if archived {
+                format!(
+                    "an archived survey already has this {what}; choose another, or bring that survey back from the archive"
+                )
+            } else {
+                format!("another survey already has this {what}")
+            }
+        };
+        if let Some(archived) = taken.name {
+            errors.add("name", message("name", archived));
+        }
+        match (taken.slug, &slug) {
+            (Some(_), Some(made)) if form.slug.trim().is_empty() => errors.add(
+                "slug",
+                format!("“{made}”, made from the name, is taken by another survey; type a slug"),
+            ),
+            (Some(archived), _) => errors.add("slug", message("slug", archived)),
+            (None, _) => {}
+        }
+    }
+
     let touchpoint_id = match form.touchpoint.trim() {
         "" => None,
         raw => {
@@ -228,32 +259,6 @@ pub async fn validate(
     let min_sample = parse_min_sample(&form.min_sample)
         .map_err(|invalid| errors.add("min_sample", invalid.to_string()))
         .unwrap_or(None);
-
-    // Checked here too, not only by the unique indexes, so both clashes show at once.
-    if !name.is_empty() {
-        let taken = surveys::clashes(
-            pool,
-            name,
-            slug.as_ref().map(Slug::as_str),
-            editing.map(|e| e.id),
-        )
-        .await?;
-        let message = |what: &str, archived: bool| {
-            if archived {
-                format!(
-                    "an archived survey already has this {what}; choose another, or bring that survey back from the archive"
-                )
-            } else {
-                format!("another survey already has this {what}")
-            }
-        };
-        if let Some(archived) = taken.name {
-            errors.add("name", message("name", archived));
-        }
-        if let Some(archived) = taken.slug {
-            errors.add("slug", message("slug", archived));
-        }
-    }
 
     match kind {
         Some(kind) if errors.is_empty() => Ok(Valid {

@@ -322,7 +322,7 @@ async fn a_name_or_slug_that_another_survey_has_is_a_field_error_not_a_500() {
     assert_eq!(response.status(), 422);
     let body = response.text().await.unwrap();
     assert!(
-        body.contains("an archived survey already has this slug; choose another"),
+        body.contains("“web-nps”, made from the name, is taken by another survey; type a slug"),
         "{body}"
     );
 
@@ -337,6 +337,13 @@ async fn a_name_or_slug_that_another_survey_has_is_a_field_error_not_a_500() {
         .post_form(&format!("/admin/surveys/{other}"), &form)
         .await;
     assert_eq!(response.status(), 422);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("an archived survey already has this name; choose another")
+    );
     assert_eq!(stored(&app, "app-nps").await.name, "app-nps");
     assert_eq!(survey_count(&app).await, 2);
 }
@@ -382,7 +389,8 @@ async fn each_kind_points_only_at_what_it_may() {
     );
     let (status, new_internal) = page(&app, "/admin/surveys/new?kind=internal").await;
     assert_eq!(status, 200);
-    let question = "How likely are you to recommend the {department} department&#39;s service to a colleague?";
+    let question =
+        "How likely are you to recommend the {department} department&#39;s service to a colleague?";
     assert!(new_internal.contains(question), "{new_internal}");
     let internal = fields(
         "Internal NPS: Finance",

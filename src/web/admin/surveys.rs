@@ -216,6 +216,8 @@ pub struct SurveyFormPage {
     pub share: Option<Share>,
     /// Someone else saved the survey meanwhile; `survey` is what they saved.
     pub conflict: bool,
+    /// The conflict refused a close, reopen, archive or restore (not the form's save).
+    pub stale_action: bool,
     pub notice: Option<&'static str>,
 }
 
@@ -233,6 +235,34 @@ impl SurveyFormPage {
 
     fn placeholder(&self) -> &'static str {
         DEPARTMENT_PLACEHOLDER
+    }
+
+    /// The field messages in the order of the fields on the page, with each field's label,
+    /// for the list above the form.
+    fn error_summary(&self) -> Vec<(&'static str, &'static str, &str)> {
+        const FIELDS: [(&str, &str); 7] = [
+            ("name", "Name"),
+            ("slug", "Slug"),
+            ("kind", "Kind"),
+            ("question", "Question"),
+            ("touchpoint", "Touchpoint"),
+            ("rated_department", "Rated department"),
+            ("min_sample", "Minimum sample"),
+        ];
+        let mut summary: Vec<(usize, &'static str, &'static str, &str)> = self
+            .errors
+            .iter()
+            .map(|(field, message)| {
+                let position = FIELDS.iter().position(|(f, _)| *f == field);
+                let label = position.map_or("Form", |i| FIELDS[i].1);
+                (position.unwrap_or(FIELDS.len()), field, label, message)
+            })
+            .collect();
+        summary.sort_by_key(|entry| entry.0);
+        summary
+            .into_iter()
+            .map(|(_, field, label, message)| (field, label, message))
+            .collect()
     }
 }
 
@@ -285,6 +315,7 @@ async fn form_page(
         org_min_sample,
         share,
         conflict: false,
+        stale_action: false,
         notice: None,
     })
 }
@@ -499,6 +530,7 @@ async fn state_change(
             )
             .await?;
             page.conflict = true;
+            page.stale_action = true;
             Ok((StatusCode::CONFLICT, render(&page)?).into_response())
         }
     }
