@@ -5,6 +5,7 @@ mod department;
 mod form;
 mod score;
 mod slug;
+mod survey;
 mod theme;
 
 pub use account::{Email, Password, Role, TokenScope};
@@ -12,6 +13,7 @@ pub use department::DepartmentKind;
 pub use form::{FieldErrors, parse_date, parse_number};
 pub use score::{Category, Score};
 pub use slug::Slug;
+pub use survey::{DEPARTMENT_PLACEHOLDER, SurveyKind, parse_min_sample, slug_from_name};
 pub use theme::Keywords;
 
 /// Why a value was refused, in words a person can act on.

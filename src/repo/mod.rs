@@ -17,6 +17,7 @@ pub mod organisation;
 pub mod plans;
 pub mod responses;
 pub mod rollups;
+pub mod survey_admin;
 pub mod surveys;
 pub mod themes;
 pub mod users;

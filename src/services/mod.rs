@@ -16,4 +16,5 @@ pub mod passwords;
 pub mod plans;
 pub mod retag;
 pub mod survey;
+pub mod survey_admin;
 pub mod themes;

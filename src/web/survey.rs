@@ -36,6 +36,8 @@ pub struct SurveyPage {
     pub form: AnswerForm,
     pub errors: FieldErrors,
     pub max_comment: usize,
+    /// Shown to the CX lead as a preview: a banner, and a form that cannot be sent.
+    pub preview: bool,
 }
 
 impl SurveyPage {
@@ -170,5 +172,6 @@ async fn page(
         form,
         errors,
         max_comment: MAX_COMMENT_CHARS,
+        preview: false,
     })
 }

@@ -25,4 +25,5 @@ mod schema;
 mod sessions;
 mod shutdown;
 mod survey;
+mod surveys_admin;
 mod themes;

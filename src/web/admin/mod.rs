@@ -7,6 +7,7 @@ mod imports;
 mod journey;
 mod objectives;
 mod plans;
+mod surveys;
 mod themes;
 
 use axum::Extension;
@@ -32,6 +33,7 @@ pub fn routes() -> Routes {
         .merge(plans::routes())
         .merge(imports::routes())
         .merge(themes::routes())
+        .merge(surveys::routes())
 }
 
 #[derive(askama::Template)]
