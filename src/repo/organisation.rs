@@ -51,3 +51,49 @@ pub async fn counts(pool: &PgPool) -> Result<ProgrammeCounts, sqlx::Error> {
 pub async fn summary(pool: &PgPool) -> Result<(Option<String>, ProgrammeCounts), sqlx::Error> {
     Ok((name(pool).await?, counts(pool).await?))
 }
+
+/// Something configured but incomplete, with where to fix it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Gap {
+    /// Which list it belongs to (see `gaps`).
+    pub kind: String,
+    pub name: String,
+    pub fix_url: String,
+}
+
+/// What is missing from the programme: departments without objectives, touchpoints
+/// without an owner, open surveys without responses in 30 days, objectives that no
+/// incentive pays on, and themes that tag no comment.
+#[tracing::instrument(skip_all)]
+pub async fn gaps(pool: &PgPool) -> Result<Vec<Gap>, sqlx::Error> {
+    sqlx::query_as::<_, Gap>(
+        r#"
+        SELECT 'department' AS kind, d.name, '/admin/objectives/new' AS fix_url
+        FROM departments d
+        WHERE d.archived_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM objectives o WHERE o.owner_department_id = d.id AND o.archived_at IS NULL)
+        UNION ALL
+        SELECT 'touchpoint', t.name, '/admin/touchpoints/' || t.id
+        FROM touchpoints t WHERE t.archived_at IS NULL AND t.owner_department_id IS NULL
+        UNION ALL
+        SELECT 'survey', s.name, '/admin/surveys/' || s.id
+        FROM surveys s
+        WHERE s.archived_at IS NULL AND (s.closed_at IS NULL OR s.closed_at > now()) AND s.opens_at <= now()
+          AND NOT EXISTS (SELECT 1 FROM response_rollups_daily r WHERE r.survey_id = s.id AND r.day >= $1)
+        UNION ALL
+        SELECT 'objective', o.title, '/admin/plans'
+        FROM objectives o
+        WHERE o.archived_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM incentive_links l JOIN incentive_plans p ON p.id = l.plan_id
+                          WHERE l.objective_id = o.id AND p.archived_at IS NULL)
+        UNION ALL
+        SELECT 'theme', th.name, '/admin/themes/' || th.id
+        FROM themes th
+        WHERE th.archived_at IS NULL AND NOT EXISTS (SELECT 1 FROM response_themes rt WHERE rt.theme_id = th.id)
+        ORDER BY 1, 2
+        "#,
+    )
+    .bind(time::OffsetDateTime::now_utc().date() - time::Duration::days(30))
+    .fetch_all(pool)
+    .await
+}

@@ -6,6 +6,7 @@ mod access;
 mod admin_departments;
 mod admin_journey;
 mod admin_objectives;
+mod admin_overview;
 mod admin_plans;
 mod api_ingest;
 mod api_metrics;
