@@ -6,6 +6,7 @@
 mod helpers;
 
 mod login;
+mod programme;
 mod survey;
 
 use fantoccini::{Client, ClientBuilder};
