@@ -112,12 +112,18 @@ pub struct DepartmentChoice {
     pub name: String,
 }
 
-/// Every department in use, by name (for owner pickers).
+/// Every department in use, by name (for owner pickers), plus those in `keep` even when
+/// archived: a record that already points at one keeps it when saved.
 #[tracing::instrument(skip_all)]
-pub async fn choices(pool: &PgPool) -> Result<Vec<DepartmentChoice>, sqlx::Error> {
+pub async fn choices(
+    pool: &PgPool,
+    keep: &[uuid::Uuid],
+) -> Result<Vec<DepartmentChoice>, sqlx::Error> {
     sqlx::query_as::<_, DepartmentChoice>(
-        "SELECT id, name FROM departments WHERE archived_at IS NULL ORDER BY lower(name)",
+        "SELECT id, name || CASE WHEN archived_at IS NULL THEN '' ELSE ' (archived)' END AS name
+         FROM departments WHERE archived_at IS NULL OR id = ANY($1) ORDER BY lower(name)",
     )
+    .bind(keep)
     .fetch_all(pool)
     .await
 }
@@ -272,8 +278,10 @@ async fn set_serves(
     supplier: uuid::Uuid,
     customers: &[uuid::Uuid],
 ) -> Result<(), sqlx::Error> {
+    // Links to archived departments are not offered in the form, so they stay.
     sqlx::query(
-        "DELETE FROM department_links WHERE supplier_id = $1 AND NOT (customer_id = ANY($2))",
+        "DELETE FROM department_links WHERE supplier_id = $1 AND NOT (customer_id = ANY($2))
+         AND customer_id IN (SELECT id FROM departments WHERE archived_at IS NULL)",
     )
     .bind(supplier)
     .bind(customers)
@@ -298,12 +306,17 @@ pub struct HeadChoice {
     pub email: String,
 }
 
-/// Active users, by name (for the head picker).
+/// Active users, by name (for the head picker), plus those in `keep`.
 #[tracing::instrument(skip_all)]
-pub async fn head_choices(pool: &PgPool) -> Result<Vec<HeadChoice>, sqlx::Error> {
+pub async fn head_choices(
+    pool: &PgPool,
+    keep: &[uuid::Uuid],
+) -> Result<Vec<HeadChoice>, sqlx::Error> {
     sqlx::query_as::<_, HeadChoice>(
-        "SELECT id, name, email::text AS email FROM users WHERE disabled_at IS NULL ORDER BY lower(name)",
+        "SELECT id, name, email::text AS email FROM users
+         WHERE disabled_at IS NULL OR id = ANY($1) ORDER BY lower(name)",
     )
+    .bind(keep)
     .fetch_all(pool)
     .await
 }

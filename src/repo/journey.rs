@@ -111,6 +111,10 @@ pub async fn rename_stage(
 /// Swaps the stage with its neighbour before (`up`) or after it; false at either end.
 #[tracing::instrument(skip_all)]
 pub async fn move_stage(conn: &mut PgConnection, id: Uuid, up: bool) -> Result<bool, sqlx::Error> {
+    // Two moves at once could each swap with the same neighbour: serialise them.
+    sqlx::query("LOCK TABLE journey_stages IN SHARE ROW EXCLUSIVE MODE")
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("SET CONSTRAINTS journey_stages_position_key DEFERRED")
         .execute(&mut *conn)
         .await?;

@@ -208,33 +208,39 @@ pub struct Choice {
     pub name: String,
 }
 
-/// Org-wide objectives in use (the parents a department objective may cascade from).
+/// Org-wide objectives in use (the parents a department objective may cascade from), plus `keep`.
 #[tracing::instrument(skip_all)]
-pub async fn parent_choices(pool: &PgPool) -> Result<Vec<Choice>, sqlx::Error> {
+pub async fn parent_choices(pool: &PgPool, keep: &[Uuid]) -> Result<Vec<Choice>, sqlx::Error> {
     sqlx::query_as::<_, Choice>(
-        "SELECT id, title AS name FROM objectives
-         WHERE owner_department_id IS NULL AND archived_at IS NULL ORDER BY lower(title)",
+        "SELECT id, title || CASE WHEN archived_at IS NULL THEN '' ELSE ' (archived)' END AS name
+         FROM objectives WHERE owner_department_id IS NULL AND (archived_at IS NULL OR id = ANY($1))
+         ORDER BY lower(title)",
     )
+    .bind(keep)
     .fetch_all(pool)
     .await
 }
 
-/// Customer surveys in use (an NPS objective may be measured on one).
+/// Customer surveys in use (an NPS objective may be measured on one), plus `keep`.
 #[tracing::instrument(skip_all)]
-pub async fn survey_choices(pool: &PgPool) -> Result<Vec<Choice>, sqlx::Error> {
+pub async fn survey_choices(pool: &PgPool, keep: &[Uuid]) -> Result<Vec<Choice>, sqlx::Error> {
     sqlx::query_as::<_, Choice>(
-        "SELECT id, name FROM surveys WHERE kind = 'customer' AND archived_at IS NULL ORDER BY lower(name)",
+        "SELECT id, name || CASE WHEN archived_at IS NULL THEN '' ELSE ' (archived)' END AS name
+         FROM surveys WHERE kind = 'customer' AND (archived_at IS NULL OR id = ANY($1)) ORDER BY lower(name)",
     )
+    .bind(keep)
     .fetch_all(pool)
     .await
 }
 
-/// Touchpoints in use, by name.
+/// Touchpoints in use, by name, plus `keep`.
 #[tracing::instrument(skip_all)]
-pub async fn touchpoint_choices(pool: &PgPool) -> Result<Vec<Choice>, sqlx::Error> {
+pub async fn touchpoint_choices(pool: &PgPool, keep: &[Uuid]) -> Result<Vec<Choice>, sqlx::Error> {
     sqlx::query_as::<_, Choice>(
-        "SELECT id, name FROM touchpoints WHERE archived_at IS NULL ORDER BY lower(name)",
+        "SELECT id, name || CASE WHEN archived_at IS NULL THEN '' ELSE ' (archived)' END AS name
+         FROM touchpoints WHERE archived_at IS NULL OR id = ANY($1) ORDER BY lower(name)",
     )
+    .bind(keep)
     .fetch_all(pool)
     .await
 }

@@ -280,16 +280,20 @@ pub async fn other_weights(
     .await
 }
 
-/// Objectives in use that a link may pay on.
+/// Objectives in use that a link may pay on, plus those in `keep`.
 #[tracing::instrument(skip_all)]
 pub async fn objective_choices(
     pool: &PgPool,
+    keep: &[Uuid],
 ) -> Result<Vec<super::objectives::Choice>, sqlx::Error> {
     sqlx::query_as::<_, super::objectives::Choice>(
-        "SELECT o.id, o.title || coalesce(' (' || d.name || ')', ' (organisation)') AS name
+        "SELECT o.id, o.title || coalesce(' (' || d.name || ')', ' (organisation)')
+                || CASE WHEN o.archived_at IS NULL THEN '' ELSE ' (archived)' END AS name
          FROM objectives o LEFT JOIN departments d ON d.id = o.owner_department_id
-         WHERE o.archived_at IS NULL ORDER BY o.owner_department_id IS NOT NULL, d.name, lower(o.title)",
+         WHERE o.archived_at IS NULL OR o.id = ANY($1)
+         ORDER BY o.owner_department_id IS NOT NULL, d.name, lower(o.title)",
     )
+    .bind(keep)
     .fetch_all(pool)
     .await
 }

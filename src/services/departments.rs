@@ -82,14 +82,16 @@ async fn validate(
         "" => None,
         raw => {
             let id = Uuid::parse_str(raw).ok();
-            let known = departments::head_choices(pool).await?;
+            let known =
+                departments::head_choices(pool, &id.into_iter().collect::<Vec<_>>()).await?;
             if id.is_none_or(|id| !known.iter().any(|h| h.id == id)) {
                 errors.add("head", "choose an active user from the list");
             }
             id
         }
     };
-    let known: Vec<Uuid> = departments::choices(pool)
+    let ticked: Vec<&str> = form.serves.iter().map(String::as_str).collect();
+    let known: Vec<Uuid> = departments::choices(pool, &editing::picked(&ticked))
         .await?
         .into_iter()
         .map(|d| d.id)

@@ -27,12 +27,12 @@ impl From<sqlx::Error> for SaveError {
 }
 
 impl SaveError {
-    /// A unique-constraint violation listed in `clashes` (constraint, field, message)
-    /// becomes that field's error; anything else stays a database error.
+    /// A violation of a constraint listed in `clashes` (constraint, field, message) — a
+    /// unique index taken by a concurrent save, or a check raised by a trigger — becomes
+    /// that field's error; anything else stays a database error.
     pub fn from_clash(error: sqlx::Error, clashes: &[(&str, &'static str, &str)]) -> Self {
         let constraint = error
             .as_database_error()
-            .filter(|e| e.is_unique_violation())
             .and_then(|e| e.constraint().map(str::to_owned));
         match clashes
             .iter()
@@ -68,6 +68,38 @@ pub fn with_slug<T>(fields: Result<T, SaveError>, slug: &str) -> Result<(T, Slug
         (Err(other), _) => Err(other),
         (Ok(_), Err(invalid)) => Err(SaveError::field("slug", invalid.to_string())),
     }
+}
+
+/// An optional department picked in a form: None when left blank; a field error when
+/// it names no department. One already archived may stay picked (pickers show the
+/// record's current choice, so saving never silently drops it).
+pub async fn pick_department(
+    pool: &PgPool,
+    raw: &str,
+    errors: &mut FieldErrors,
+    field: &'static str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let id = Uuid::parse_str(raw).ok();
+    let known = match id {
+        Some(id) => crate::repo::departments::choices(pool, &[id]).await?,
+        None => Vec::new(),
+    };
+    let id = id.filter(|id| known.iter().any(|d| &d.id == id));
+    if id.is_none() {
+        errors.add(field, "choose a department from the list");
+    }
+    Ok(id)
+}
+
+/// Ids typed into a form's pickers (for showing the current choice even if archived).
+pub fn picked(raws: &[&str]) -> Vec<Uuid> {
+    raws.iter()
+        .filter_map(|raw| Uuid::parse_str(raw.trim()).ok())
+        .collect()
 }
 
 /// Refuses a save over a version other than the one the editor saw.

@@ -6,7 +6,6 @@ use uuid::Uuid;
 
 use crate::domain::FieldErrors;
 use crate::repo::audit;
-use crate::repo::departments;
 use crate::repo::journey::{self, TouchpointFields};
 pub use crate::services::editing::SaveError;
 use crate::services::editing::{self, Versioned, audit as record_change, check_version, with_slug};
@@ -211,19 +210,7 @@ async fn validate(pool: &PgPool, form: &TouchpointForm) -> Result<TouchpointFiel
     if !CHANNELS.iter().any(|(value, _)| *value == form.channel) {
         errors.add("channel", "choose how customers meet it");
     }
-    let owner = match form.owner.trim() {
-        "" => None,
-        raw => {
-            let known = departments::choices(pool).await?;
-            let id = Uuid::parse_str(raw)
-                .ok()
-                .filter(|id| known.iter().any(|d| &d.id == id));
-            if id.is_none() {
-                errors.add("owner", "choose a department from the list");
-            }
-            id
-        }
-    };
+    let owner = editing::pick_department(pool, &form.owner, &mut errors, "owner").await?;
     match stage {
         Some(stage_id) if errors.is_empty() => Ok(TouchpointFields {
             name: name.to_owned(),

@@ -125,12 +125,19 @@ pub async fn validate(
     let ids = |choices: Vec<objectives::Choice>| -> Vec<Uuid> {
         choices.into_iter().map(|c| c.id).collect()
     };
-    let departments: Vec<Uuid> = departments::choices(pool)
+    let keep = editing::picked(&[
+        &form.parent,
+        &form.owner,
+        &form.survey,
+        &form.touchpoint,
+        &form.scope_department,
+    ]);
+    let departments: Vec<Uuid> = departments::choices(pool, &keep)
         .await?
         .into_iter()
         .map(|d| d.id)
         .collect();
-    let parents: Vec<Uuid> = ids(objectives::parent_choices(pool).await?)
+    let parents: Vec<Uuid> = ids(objectives::parent_choices(pool, &keep).await?)
         .into_iter()
         .filter(|id| Some(*id) != this)
         .collect();
@@ -163,14 +170,14 @@ pub async fn validate(
     }
     let survey = pick(
         &form.survey,
-        &ids(objectives::survey_choices(pool).await?),
+        &ids(objectives::survey_choices(pool, &keep).await?),
         &mut errors,
         "survey",
         "choose a customer survey from the list",
     );
     let touchpoint = pick(
         &form.touchpoint,
-        &ids(objectives::touchpoint_choices(pool).await?),
+        &ids(objectives::touchpoint_choices(pool, &keep).await?),
         &mut errors,
         "touchpoint",
         "choose a touchpoint from the list",

@@ -6,8 +6,8 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::domain::{FieldErrors, parse_date, parse_number};
+use crate::repo::audit;
 use crate::repo::plans::{self, LinkFields, PlanFields};
-use crate::repo::{audit, departments};
 pub use crate::services::editing::SaveError;
 use crate::services::editing::{self, Versioned, audit as record_change, check_version};
 use crate::services::metrics::LinkCurve;
@@ -62,19 +62,8 @@ async fn validate_plan(pool: &PgPool, form: &PlanForm) -> Result<PlanFields, Sav
             None
         }
     };
-    let department = match form.department.trim() {
-        "" => None,
-        raw => {
-            let known = departments::choices(pool).await?;
-            let id = Uuid::parse_str(raw)
-                .ok()
-                .filter(|id| known.iter().any(|d| &d.id == id));
-            if id.is_none() {
-                errors.add("department", "choose a department from the list");
-            }
-            id
-        }
-    };
+    let department =
+        editing::pick_department(pool, &form.department, &mut errors, "department").await?;
     if role.is_none() && department.is_none() && errors.get("role").is_none() {
         errors.add(
             "role",
@@ -277,7 +266,7 @@ async fn validate_link(
     form: &LinkForm,
 ) -> Result<LinkFields, SaveError> {
     let mut errors = FieldErrors::default();
-    let known = plans::objective_choices(pool).await?;
+    let known = plans::objective_choices(pool, &editing::picked(&[&form.objective])).await?;
     let objective = Uuid::parse_str(form.objective.trim())
         .ok()
         .filter(|id| known.iter().any(|o| &o.id == id));

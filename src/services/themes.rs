@@ -6,10 +6,10 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::domain::{FieldErrors, Keywords};
+use crate::repo::audit;
 use crate::repo::themes::{self, ThemeFields};
-use crate::repo::{audit, departments};
 pub use crate::services::editing::SaveError;
-use crate::services::editing::{audit as record_change, check_version};
+use crate::services::editing::{self, audit as record_change, check_version};
 
 /// Comments a preview looks at: the most recent ones.
 pub const PREVIEW_COMMENTS: i64 = 1_000;
@@ -67,19 +67,7 @@ pub async fn validate(pool: &PgPool, form: &ThemeForm) -> Result<ThemeFields, Sa
     let keywords = Keywords::parse(&form.keywords)
         .map_err(|invalid| errors.add("keywords", invalid.to_string()))
         .ok();
-    let owner = match form.owner.trim() {
-        "" => None,
-        raw => {
-            let known = departments::choices(pool).await?;
-            let id = Uuid::parse_str(raw)
-                .ok()
-                .filter(|id| known.iter().any(|d| &d.id == id));
-            if id.is_none() {
-                errors.add("owner", "choose a department from the list");
-            }
-            id
-        }
-    };
+    let owner = editing::pick_department(pool, &form.owner, &mut errors, "owner").await?;
     match keywords {
         Some(keywords) if errors.is_empty() => Ok(ThemeFields {
             name: name.to_owned(),

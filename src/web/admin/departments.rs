@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::error::AppError;
 use crate::repo::departments::{self, DepartmentChoice, EditableDepartment, HeadChoice};
 use crate::services::departments::{self as service, DepartmentForm};
+use crate::services::editing::picked;
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
 use crate::web::admin::form::{ArchiveForm, Refusal};
@@ -108,11 +109,13 @@ async fn form_page(
     refusal: Refusal,
 ) -> Result<DepartmentFormPage, AppError> {
     let this = department.as_ref().map(|d| d.id);
-    let others = departments::choices(&state.pool)
+    let ticked: Vec<&str> = form.serves.iter().map(String::as_str).collect();
+    let others = departments::choices(&state.pool, &picked(&ticked))
         .await?
         .into_iter()
         .filter(|d| Some(d.id) != this)
         .collect();
+    let heads = departments::head_choices(&state.pool, &picked(&[&form.head])).await?;
     Ok(DepartmentFormPage {
         layout: Layout::for_caller(caller, path),
         current_url: department
@@ -123,7 +126,7 @@ async fn form_page(
         department,
         form,
         refusal,
-        heads: departments::head_choices(&state.pool).await?,
+        heads,
         others,
         thing: "department",
     })

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::error::AppError;
 use crate::repo::departments::{self, DepartmentChoice};
 use crate::repo::journey::{self, Stage, Touchpoint};
+use crate::services::editing::picked;
 use crate::services::journey::{self as service, CHANNELS, SaveError, TouchpointForm};
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
@@ -259,6 +260,7 @@ async fn touchpoint_page(
     form: TouchpointForm,
     refusal: Refusal,
 ) -> Result<TouchpointPage, AppError> {
+    let departments = departments::choices(&state.pool, &picked(&[&form.owner])).await?;
     Ok(TouchpointPage {
         layout: Layout::for_caller(caller, path),
         current_url: touchpoint
@@ -270,7 +272,7 @@ async fn touchpoint_page(
         form,
         refusal,
         stages: journey::stages(&state.pool).await?,
-        departments: departments::choices(&state.pool).await?,
+        departments,
         channels: &CHANNELS,
         thing: "touchpoint",
     })

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::error::AppError;
 use crate::repo::departments::{self, DepartmentChoice};
 use crate::repo::objectives::{self, Choice, Objective};
+use crate::services::editing::picked;
 use crate::services::metrics::objectives::{ObjectiveView, evaluate_all};
 use crate::services::objectives::{self as service, METRICS, ObjectiveForm, SaveError};
 use crate::state::AppState;
@@ -114,13 +115,16 @@ impl ObjectivesPage {
             .collect()
     }
 
+    /// Department objectives not shown under a live org-wide objective: their own, or
+    /// cascaded from one since archived or given an owner.
     fn uncascaded(&self) -> Vec<&Row> {
+        let org: Vec<Uuid> = self.org_wide().iter().map(|r| r.objective.id).collect();
         self.rows
             .iter()
             .filter(|r| {
                 !r.objective.archived
                     && r.objective.owner_department_id.is_some()
-                    && r.objective.parent_id.is_none()
+                    && r.objective.parent_id.is_none_or(|p| !org.contains(&p))
             })
             .collect()
     }
@@ -216,6 +220,13 @@ async fn page_for(
             ..ObjectiveForm::default()
         },
     });
+    let keep = picked(&[
+        &form.parent,
+        &form.owner,
+        &form.survey,
+        &form.touchpoint,
+        &form.scope_department,
+    ]);
     Ok(ObjectivePage {
         layout: Layout::for_caller(caller, path),
         current_url: id.map_or("/admin/objectives".to_owned(), |id| {
@@ -226,10 +237,10 @@ async fn page_for(
         noise,
         form,
         refusal,
-        parents: objectives::parent_choices(&state.pool).await?,
-        departments: departments::choices(&state.pool).await?,
-        surveys: objectives::survey_choices(&state.pool).await?,
-        touchpoints: objectives::touchpoint_choices(&state.pool).await?,
+        parents: objectives::parent_choices(&state.pool, &keep).await?,
+        departments: departments::choices(&state.pool, &keep).await?,
+        surveys: objectives::survey_choices(&state.pool, &keep).await?,
+        touchpoints: objectives::touchpoint_choices(&state.pool, &keep).await?,
         metrics: &METRICS,
         thing: "objective",
         saved: false,

@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::repo::departments::{self, DepartmentChoice};
 use crate::repo::objectives::Choice;
 use crate::repo::plans::{self, Link, Plan};
+use crate::services::editing::picked;
 use crate::services::metrics::incentives::{self, PlanProjection};
 use crate::services::metrics::objectives::{ObjectiveView, evaluate_all};
 use crate::services::plans::{self as service, LinkForm, PlanForm, ROLES, SaveError};
@@ -220,10 +221,17 @@ async fn plan_page(
             (Some(plan), projection, links)
         }
     };
+    let form = plan.as_ref().map(PlanForm::from_plan).unwrap_or_default();
+    let linked: Vec<Uuid> = links
+        .iter()
+        .map(|l: &LinkRow| l.link.objective_id)
+        .collect();
+    let departments = departments::choices(&state.pool, &picked(&[&form.department])).await?;
+    let objectives = plans::objective_choices(&state.pool, &linked).await?;
     Ok(PlanPage {
         layout: Layout::for_caller(caller, path),
         current_url: id.map_or("/admin/plans".to_owned(), |id| format!("/admin/plans/{id}")),
-        form: plan.as_ref().map(PlanForm::from_plan).unwrap_or_default(),
+        form,
         plan,
         projection,
         links,
@@ -236,8 +244,8 @@ async fn plan_page(
         link_refusal: Refusal::default(),
         link_preview: None,
         link_action: id.map_or(String::new(), |id| format!("/admin/plans/{id}/links")),
-        departments: departments::choices(&state.pool).await?,
-        objectives: plans::objective_choices(&state.pool).await?,
+        departments,
+        objectives,
         roles: &ROLES,
         thing: "plan",
     })

@@ -12,6 +12,7 @@ use crate::domain::{FieldErrors, Keywords};
 use crate::error::AppError;
 use crate::repo::departments::{self, DepartmentChoice};
 use crate::repo::themes::{self, RetagJob, Theme};
+use crate::services::editing::picked;
 use crate::services::themes::{self as service, PREVIEW_COMMENTS, Preview, SaveError, ThemeForm};
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
@@ -133,12 +134,13 @@ async fn form_page(
     form: ThemeForm,
     errors: FieldErrors,
 ) -> Result<ThemeFormPage, AppError> {
+    let departments = departments::choices(&state.pool, &picked(&[&form.owner])).await?;
     Ok(ThemeFormPage {
         layout: Layout::for_caller(caller, path),
         theme,
         form,
         errors,
-        departments: departments::choices(&state.pool).await?,
+        departments,
         preview: None,
         conflict: false,
         busy: false,
