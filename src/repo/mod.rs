@@ -3,6 +3,7 @@
 
 pub mod api_tokens;
 pub mod audit;
+pub mod contact_catalogue;
 pub mod contacts;
 pub mod departments;
 pub mod export;

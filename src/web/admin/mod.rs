@@ -1,10 +1,12 @@
 //! The CX lead's pages: the programme overview and the audit log.
 
 mod audit;
+mod contact_catalogue;
 mod departments;
 mod form;
 mod imports;
 mod journey;
+mod listing;
 mod objectives;
 mod plans;
 mod surveys;
@@ -34,6 +36,7 @@ pub fn routes() -> Routes {
         .merge(imports::routes())
         .merge(themes::routes())
         .merge(surveys::routes())
+        .merge(contact_catalogue::routes())
 }
 
 #[derive(askama::Template)]
