@@ -116,15 +116,6 @@ fn select(catalogue: Catalogue) -> String {
     )
 }
 
-/// `%text%` for ILIKE, with the pattern characters in `text` taken literally.
-pub fn contains_pattern(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 const SEARCH: &str = "($1::text IS NULL OR e.name ILIKE $1 OR e.slug::text ILIKE $1)";
 
 /// One page of entries whose name or slug contains `search`: in use first, then by name.
@@ -140,7 +131,7 @@ pub async fn list(
         "{} WHERE {SEARCH} ORDER BY e.archived_at IS NOT NULL, lower(e.name), e.id LIMIT $2 OFFSET $3",
         select(catalogue)
     ))
-    .bind(search.map(contains_pattern))
+    .bind(search.map(super::contains_pattern))
     .bind(limit)
     .bind(offset)
     .fetch_all(pool)
@@ -157,7 +148,7 @@ pub async fn count(
         "SELECT count(*) FROM {} e WHERE {SEARCH}",
         catalogue.table()
     ))
-    .bind(search.map(contains_pattern))
+    .bind(search.map(super::contains_pattern))
     .fetch_one(pool)
     .await
 }

@@ -40,3 +40,13 @@ pub async fn set_transaction_timeout(
         .await
         .map(|_| ())
 }
+
+/// `%text%` for ILIKE, with the pattern characters in `text` taken literally (search
+/// boxes must not turn `%` or `_` into wildcards).
+pub fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}

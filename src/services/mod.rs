@@ -19,3 +19,4 @@ pub mod retag;
 pub mod survey;
 pub mod survey_admin;
 pub mod themes;
+pub mod users;

@@ -11,6 +11,8 @@ mod objectives;
 mod plans;
 mod surveys;
 mod themes;
+mod tokens;
+mod users;
 
 use axum::Extension;
 use axum::extract::State;
@@ -37,6 +39,8 @@ pub fn routes() -> Routes {
         .merge(themes::routes())
         .merge(surveys::routes())
         .merge(contact_catalogue::routes())
+        .merge(users::routes())
+        .merge(tokens::routes())
 }
 
 #[derive(askama::Template)]
