@@ -165,12 +165,19 @@ pub struct DepartmentOption {
     pub name: String,
 }
 
-/// Every department in use, by name.
+/// Every department in use, by name, plus `keep` (a person's current department) even
+/// if it has been archived since, so that saving their form does not refuse it.
 #[tracing::instrument(skip_all)]
-pub async fn department_options(pool: &PgPool) -> Result<Vec<DepartmentOption>, sqlx::Error> {
+pub async fn department_options(
+    pool: &PgPool,
+    keep: Option<&str>,
+) -> Result<Vec<DepartmentOption>, sqlx::Error> {
     sqlx::query_as::<_, DepartmentOption>(
-        "SELECT id, slug::text AS slug, name FROM departments WHERE archived_at IS NULL ORDER BY lower(name)",
+        "SELECT id, slug::text AS slug,
+                name || CASE WHEN archived_at IS NULL THEN '' ELSE ' (archived)' END AS name
+         FROM departments WHERE archived_at IS NULL OR slug::text = $1 ORDER BY lower(name)",
     )
+    .bind(keep)
     .fetch_all(pool)
     .await
 }

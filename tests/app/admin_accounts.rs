@@ -692,3 +692,45 @@ async fn a_department_head_may_not_manage_users_or_tokens() {
     .unwrap();
     assert_eq!((users, tokens), (0, 0));
 }
+
+#[tokio::test]
+async fn a_head_of_a_department_archived_since_can_still_be_edited() {
+    let app = spawn_app().await;
+    app.signed_in_as("cx-lead").await;
+    add_department(&app.db.pool, "legal", "Legal", "support").await;
+    let head = app.create_user("department-head", Some("legal")).await;
+    sqlx::query("UPDATE departments SET archived_at = now() WHERE slug = 'legal'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let path = format!("/admin/users/{}", head.id);
+    let page = app.get(&path).await.text().await.unwrap();
+    assert!(
+        page.contains("<option value=\"legal\" selected>Legal (archived)</option>"),
+        "{page}"
+    );
+    let response = app
+        .post_form(
+            &path,
+            &[
+                ("name", "Lena Legal"),
+                ("role", "department-head"),
+                ("department", "legal"),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    // A new head cannot be given the archived department.
+    let response = create_user(
+        &app,
+        &[
+            ("name", "New"),
+            ("email", "new@example.com"),
+            ("role", "department-head"),
+            ("department", "legal"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 422);
+}

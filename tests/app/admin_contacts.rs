@@ -522,3 +522,48 @@ async fn a_department_head_may_not_see_or_change_the_catalogues() {
         .unwrap();
     assert_eq!(channels, 0);
 }
+
+#[tokio::test]
+async fn a_reason_charged_to_a_department_archived_since_keeps_it_when_saved() {
+    let app = spawn_app().await;
+    app.signed_in_as("cx-lead").await;
+    let legal = add_department(&app.db.pool, "legal", "Legal", "support").await;
+    save_reason(
+        &app,
+        "/admin/contact-reasons",
+        ("contract-question", "Contract question"),
+        &legal.to_string(),
+        "",
+    )
+    .await;
+    let reason = id_of(&app, "contact_reasons", "contract-question").await;
+    sqlx::query("UPDATE departments SET archived_at = now() WHERE id = $1")
+        .bind(legal)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let path = format!("/admin/contact-reasons/{reason}");
+    let page = app.get(&path).await.text().await.unwrap();
+    assert!(
+        page.contains(&format!(
+            "<option value=\"{legal}\" selected>Legal (archived)</option>"
+        )),
+        "{page}"
+    );
+    let response = save_reason(
+        &app,
+        &path,
+        ("", "Contract wording"),
+        &legal.to_string(),
+        "1",
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    let department: Option<Uuid> =
+        sqlx::query_scalar("SELECT department_id FROM contact_reasons WHERE id = $1")
+            .bind(reason)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(department, Some(legal));
+}

@@ -168,6 +168,7 @@ async fn form_page(
     errors: FieldErrors,
 ) -> Result<UserFormPage, AppError> {
     let me = signed_in(caller)?;
+    let keep = user.as_ref().and_then(|u| u.department_slug.clone());
     Ok(UserFormPage {
         layout: Layout::for_caller(caller, path),
         is_me: user.as_ref().is_some_and(|u| u.id == me),
@@ -175,7 +176,7 @@ async fn form_page(
         form,
         errors,
         roles: &ROLES,
-        departments: users::department_options(&state.pool).await?,
+        departments: users::department_options(&state.pool, keep.as_deref()).await?,
         conflict: false,
         refusal: None,
         notice: None,
@@ -221,7 +222,7 @@ async fn create(
     uri: Uri,
     Form(form): Form<NewUserForm>,
 ) -> Result<Response, AppError> {
-    let departments = users::department_options(&state.pool).await?;
+    let departments = users::department_options(&state.pool, None).await?;
     match service::create(&state.pool, &form, &departments, &caller.actor(ip)).await {
         Ok((id, password)) => {
             let user = user_or_404(&state, &id.to_string()).await?;
@@ -301,7 +302,8 @@ async fn update(
     Form(form): Form<UserForm>,
 ) -> Result<Response, AppError> {
     let user = user_or_404(&state, &id).await?;
-    let departments = users::department_options(&state.pool).await?;
+    let departments =
+        users::department_options(&state.pool, user.department_slug.as_deref()).await?;
     let me = signed_in(&caller)?;
     let outcome = service::update(
         &state.pool,
