@@ -21,14 +21,6 @@ impl Catalogue {
         }
     }
 
-    /// The target type of its audit entries (and the first word of their actions).
-    pub fn audit_type(self) -> &'static str {
-        match self {
-            Self::Reasons => "contact_reason",
-            Self::Channels => "channel",
-        }
-    }
-
     /// Table names come from this closed list only, never from a request.
     fn table(self) -> &'static str {
         match self {
@@ -239,20 +231,14 @@ fn bind_own<'q, O>(
     }
 }
 
-/// An entry as stored, locked until the transaction ends.
-#[derive(Debug, Clone)]
-pub struct LockedEntry {
-    pub fields: EntryFields,
-    pub archived: bool,
-    pub version: i32,
-}
-
+/// An entry's fields, archive flag and version as stored, locked until the transaction
+/// ends.
 #[tracing::instrument(skip_all)]
 pub async fn lock(
     conn: &mut PgConnection,
     catalogue: Catalogue,
     id: Uuid,
-) -> Result<Option<LockedEntry>, sqlx::Error> {
+) -> Result<Option<(EntryFields, bool, i32)>, sqlx::Error> {
     use sqlx::Row;
     let own = match catalogue {
         Catalogue::Reasons => "department_id, NULL::bigint AS unit_cost_cents",
@@ -267,20 +253,17 @@ pub async fn lock(
     .fetch_optional(conn)
     .await?;
     row.map(|row| {
-        Ok(LockedEntry {
-            fields: EntryFields {
-                name: row.try_get("name")?,
-                department_id: row.try_get("department_id")?,
-                unit_cost_cents: row.try_get("unit_cost_cents")?,
-            },
-            archived: row.try_get("archived")?,
-            version: row.try_get("version")?,
-        })
+        let fields = EntryFields {
+            name: row.try_get("name")?,
+            department_id: row.try_get("department_id")?,
+            unit_cost_cents: row.try_get("unit_cost_cents")?,
+        };
+        Ok((fields, row.try_get("archived")?, row.try_get("version")?))
     })
     .transpose()
 }
 
-/// Saves new fields and archive state; returns the new version.
+/// Saves new fields and archive state, bumping the version.
 #[tracing::instrument(skip_all)]
 pub async fn update(
     conn: &mut PgConnection,
@@ -288,7 +271,7 @@ pub async fn update(
     id: Uuid,
     fields: &EntryFields,
     archived: bool,
-) -> Result<i32, sqlx::Error> {
+) -> Result<(), sqlx::Error> {
     let sql = format!(
         "UPDATE {} SET name = $2, {} = $3,
                 archived_at = CASE WHEN $4 THEN coalesce(archived_at, now()) END,
@@ -304,6 +287,7 @@ pub async fn update(
         .bind(archived)
         .fetch_one(conn)
         .await
+        .map(|_| ())
 }
 
 /// The organisation's currency code (e.g. EUR), to label amounts; None before set-up.

@@ -1,6 +1,7 @@
 //! Creating and changing contact reasons and channels: validated, unique by slug and by
 //! name, saved only over the version the editor saw, archived rather than deleted (past
-//! contacts refer to them), and audited.
+//! contacts refer to them), and audited — through the steps every admin record shares
+//! (`editing`).
 
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -9,6 +10,67 @@ use crate::domain::{Cents, FieldErrors, Slug};
 use crate::repo::audit;
 use crate::repo::contact_catalogue::{self as repo, Catalogue, Entry, EntryFields};
 use crate::repo::departments::DepartmentChoice;
+pub use crate::services::editing::SaveError;
+use crate::services::editing::{self, Versioned, check_version};
+
+/// One of the two catalogues, as a type: the shared editing steps need the audit
+/// target as a constant.
+pub trait Catalogued: Versioned<Fields = EntryFields> + Send + Sync + 'static {
+    const CATALOGUE: Catalogue;
+}
+
+pub struct Reasons;
+pub struct Channels;
+
+impl Catalogued for Reasons {
+    const CATALOGUE: Catalogue = Catalogue::Reasons;
+}
+
+impl Catalogued for Channels {
+    const CATALOGUE: Catalogue = Catalogue::Channels;
+}
+
+impl Versioned for Reasons {
+    type Fields = EntryFields;
+    const TARGET: &'static str = "contact_reason";
+
+    async fn lock(
+        conn: &mut sqlx::PgConnection,
+        id: Uuid,
+    ) -> Result<Option<(EntryFields, bool, i32)>, sqlx::Error> {
+        repo::lock(conn, Self::CATALOGUE, id).await
+    }
+
+    async fn store(
+        conn: &mut sqlx::PgConnection,
+        id: Uuid,
+        fields: &EntryFields,
+        archived: bool,
+    ) -> Result<(), sqlx::Error> {
+        repo::update(conn, Self::CATALOGUE, id, fields, archived).await
+    }
+}
+
+impl Versioned for Channels {
+    type Fields = EntryFields;
+    const TARGET: &'static str = "channel";
+
+    async fn lock(
+        conn: &mut sqlx::PgConnection,
+        id: Uuid,
+    ) -> Result<Option<(EntryFields, bool, i32)>, sqlx::Error> {
+        repo::lock(conn, Self::CATALOGUE, id).await
+    }
+
+    async fn store(
+        conn: &mut sqlx::PgConnection,
+        id: Uuid,
+        fields: &EntryFields,
+        archived: bool,
+    ) -> Result<(), sqlx::Error> {
+        repo::update(conn, Self::CATALOGUE, id, fields, archived).await
+    }
+}
 
 /// The reason or channel form as typed. Each catalogue uses its own one of
 /// `department` and `unit_cost`; the other must stay empty.
@@ -36,14 +98,14 @@ impl EntryForm {
                 .map(|id| id.to_string())
                 .unwrap_or_default(),
             unit_cost: entry
-                .unit_cost_cents
-                .map(|cents| Cents::from_stored(cents).to_string())
+                .unit_cost()
+                .map(|cost| cost.to_string())
                 .unwrap_or_default(),
             version: entry.version.to_string(),
         }
     }
 
-    /// Does the form carry a field of the other catalogue (a form that does not fit)?
+    /// Does the form carry only fields of this catalogue?
     pub fn fits(&self, catalogue: Catalogue) -> bool {
         match catalogue {
             Catalogue::Reasons => self.unit_cost.is_empty(),
@@ -52,37 +114,14 @@ impl EntryForm {
     }
 }
 
-pub enum SaveError {
-    Invalid(FieldErrors),
-    /// Someone else saved the entry since the editor opened it.
-    Conflict,
-    NotFound,
-    Database(sqlx::Error),
-}
-
-impl From<sqlx::Error> for SaveError {
-    fn from(error: sqlx::Error) -> Self {
-        Self::Database(error)
-    }
-}
-
-/// Checks the fields every save has; the slug is checked only when creating.
-/// `departments` are those a reason may name (the current one stays allowed even when
-/// its department has been archived since).
+/// Checks the fields every save has. `departments` are those a reason may name (its
+/// current one stays allowed even when that department has been archived since).
 pub fn validate(
     catalogue: Catalogue,
     form: &EntryForm,
     departments: &[DepartmentChoice],
-    creating: bool,
-) -> Result<(Option<Slug>, EntryFields), FieldErrors> {
+) -> Result<EntryFields, SaveError> {
     let mut errors = FieldErrors::default();
-    let slug = if creating {
-        Slug::parse(form.slug.trim())
-            .map_err(|invalid| errors.add("slug", invalid.to_string()))
-            .ok()
-    } else {
-        None
-    };
     let name = form.name.trim();
     match name.chars().count() {
         0 => errors.add(
@@ -118,71 +157,84 @@ pub fn validate(
         },
     }
     if errors.is_empty() {
-        Ok((slug, fields))
+        Ok(fields)
     } else {
-        Err(errors)
+        Err(SaveError::Invalid(errors))
     }
 }
 
+/// What a new entry is made of, as audited.
+#[derive(serde::Serialize)]
+struct Created<'a> {
+    slug: &'a str,
+    #[serde(flatten)]
+    fields: &'a EntryFields,
+}
+
 /// Creates a reason or channel.
-pub async fn create(
+pub async fn create<K: Catalogued>(
     pool: &PgPool,
-    catalogue: Catalogue,
     form: &EntryForm,
     departments: &[DepartmentChoice],
     actor: &audit::Actor,
 ) -> Result<Uuid, SaveError> {
-    let (slug, fields) =
-        validate(catalogue, form, departments, true).map_err(SaveError::Invalid)?;
-    let slug = slug.expect("a slug is parsed when creating");
+    let (fields, slug) = editing::with_slug(validate(K::CATALOGUE, form, departments), &form.slug)?;
     let mut tx = pool.begin().await?;
-    repo::lock_catalogue(&mut tx, catalogue).await?;
-    refuse_taken(&mut tx, catalogue, Some(slug.as_str()), &fields.name, None).await?;
-    let id = match repo::insert(&mut tx, catalogue, slug.as_str(), &fields).await {
-        // Only if the advisory lock were bypassed: still a field error, not a 500.
-        Err(error) if is_unique_violation(&error, catalogue.slug_key()) => {
-            let mut errors = FieldErrors::default();
-            errors.add("slug", taken_message(catalogue, "slug"));
-            return Err(SaveError::Invalid(errors));
-        }
-        other => other?,
+    repo::lock_catalogue(&mut tx, K::CATALOGUE).await?;
+    refuse_taken(&mut tx, K::CATALOGUE, Some(&slug), &fields.name, None).await?;
+    let clashes = [(
+        K::CATALOGUE.slug_key(),
+        "slug",
+        "another one already has this slug",
+    )];
+    let id = repo::insert(&mut tx, K::CATALOGUE, slug.as_str(), &fields)
+        .await
+        .map_err(|error| SaveError::from_clash(error, &clashes))?;
+    let created = Created {
+        slug: slug.as_str(),
+        fields: &fields,
     };
-    let after = serde_json::json!({ "slug": slug.as_str(), "fields": fields });
-    record(&mut tx, catalogue, actor, "create", id, None, Some(after)).await?;
+    let action = format!("{}.create", K::TARGET);
+    editing::audit(
+        &mut tx,
+        actor,
+        &action,
+        (K::TARGET, id.to_string()),
+        None,
+        &created,
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// Saves changes over the version the editor saw. A channel's new unit cost applies to
 /// contacts recorded from now on; past contacts keep the cost they were recorded with.
-pub async fn update(
+///
+/// Not `editing::update`: names have no unique index, so the name check and the save
+/// run together under the catalogue's lock.
+pub async fn update<K: Catalogued>(
     pool: &PgPool,
-    catalogue: Catalogue,
     id: Uuid,
     form: &EntryForm,
     departments: &[DepartmentChoice],
     actor: &audit::Actor,
 ) -> Result<(), SaveError> {
-    let (_, fields) = validate(catalogue, form, departments, false).map_err(SaveError::Invalid)?;
+    let fields = validate(K::CATALOGUE, form, departments)?;
     let mut tx = pool.begin().await?;
-    repo::lock_catalogue(&mut tx, catalogue).await?;
-    let current = repo::lock(&mut tx, catalogue, id)
-        .await?
-        .ok_or(SaveError::NotFound)?;
-    if form.version.trim() != current.version.to_string() {
-        return Err(SaveError::Conflict);
-    }
-    refuse_taken(&mut tx, catalogue, None, &fields.name, Some(id)).await?;
-    repo::update(&mut tx, catalogue, id, &fields, current.archived).await?;
-    let json = |fields: &EntryFields| serde_json::to_value(fields).expect("fields serialise");
-    record(
+    repo::lock_catalogue(&mut tx, K::CATALOGUE).await?;
+    let (before, archived, version) = K::lock(&mut tx, id).await?.ok_or(SaveError::NotFound)?;
+    check_version(&form.version, version)?;
+    refuse_taken(&mut tx, K::CATALOGUE, None, &fields.name, Some(id)).await?;
+    K::store(&mut tx, id, &fields, archived).await?;
+    let action = format!("{}.update", K::TARGET);
+    editing::audit(
         &mut tx,
-        catalogue,
         actor,
-        "update",
-        id,
-        Some(json(&current.fields)),
-        Some(json(&fields)),
+        &action,
+        (K::TARGET, id.to_string()),
+        Some(&before),
+        &fields,
     )
     .await?;
     tx.commit().await?;
@@ -191,100 +243,42 @@ pub async fn update(
 
 /// Archives an entry (kept with every past contact, no longer accepted for new ones)
 /// or brings it back.
-pub async fn set_archived(
+pub async fn set_archived<K: Catalogued>(
     pool: &PgPool,
-    catalogue: Catalogue,
     id: Uuid,
     archive: bool,
-    version: &str,
+    seen: &str,
     actor: &audit::Actor,
 ) -> Result<(), SaveError> {
-    let mut tx = pool.begin().await?;
-    let current = repo::lock(&mut tx, catalogue, id)
-        .await?
-        .ok_or(SaveError::NotFound)?;
-    if version.trim() != current.version.to_string() {
-        return Err(SaveError::Conflict);
-    }
-    if current.archived == archive {
-        return Ok(());
-    }
-    repo::update(&mut tx, catalogue, id, &current.fields, archive).await?;
-    let (verb, before, after) = if archive {
-        ("archive", false, true)
-    } else {
-        ("restore", true, false)
-    };
-    record(
-        &mut tx,
-        catalogue,
-        actor,
-        verb,
-        id,
-        Some(serde_json::json!({ "archived": before })),
-        Some(serde_json::json!({ "archived": after })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    editing::set_archived::<K>(pool, id, archive, seen, actor).await
 }
 
-/// A field error for a slug or name another entry already has.
+/// A field error for a slug or name another entry (archived ones included) already has.
 async fn refuse_taken(
     tx: &mut sqlx::PgConnection,
     catalogue: Catalogue,
-    slug: Option<&str>,
+    slug: Option<&Slug>,
     name: &str,
     except: Option<Uuid>,
 ) -> Result<(), SaveError> {
+    let slug = slug.map(Slug::as_str);
     let (slug_taken, name_taken) = repo::taken(tx, catalogue, slug, name, except).await?;
     let mut errors = FieldErrors::default();
+    let taken = |what: &str| {
+        format!(
+            "another {} (perhaps an archived one) already has this {what}",
+            catalogue.noun()
+        )
+    };
     if slug_taken {
-        errors.add("slug", taken_message(catalogue, "slug"));
+        errors.add("slug", taken("slug"));
     }
     if name_taken {
-        errors.add("name", taken_message(catalogue, "name"));
+        errors.add("name", taken("name"));
     }
     if errors.is_empty() {
         Ok(())
     } else {
         Err(SaveError::Invalid(errors))
     }
-}
-
-fn taken_message(catalogue: Catalogue, what: &str) -> String {
-    format!(
-        "another {} (perhaps an archived one) already has this {what}",
-        catalogue.noun()
-    )
-}
-
-fn is_unique_violation(error: &sqlx::Error, constraint: &str) -> bool {
-    error
-        .as_database_error()
-        .is_some_and(|e| e.is_unique_violation() && e.constraint() == Some(constraint))
-}
-
-async fn record(
-    tx: &mut sqlx::PgConnection,
-    catalogue: Catalogue,
-    actor: &audit::Actor,
-    verb: &str,
-    id: Uuid,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
-) -> Result<(), sqlx::Error> {
-    let target_type = catalogue.audit_type();
-    audit::record(
-        tx,
-        audit::Entry {
-            actor,
-            action: &format!("{target_type}.{verb}"),
-            target_type,
-            target_id: id.to_string(),
-            before,
-            after,
-        },
-    )
-    .await
 }

@@ -13,6 +13,8 @@ use crate::domain::{Email, FieldErrors, Password, Role};
 use crate::repo::audit;
 use crate::repo::users::{self, AccountState, DepartmentOption};
 use crate::services::accounts::{self, AccountError, NewUserRequest};
+pub use crate::services::editing::SaveError;
+use crate::services::editing::{self, check_version};
 use crate::services::passwords;
 
 /// A generated password, to be shown once to the CX lead who asked for it and never
@@ -81,22 +83,8 @@ impl UserForm {
     }
 }
 
-#[derive(Debug)]
-pub enum SaveError {
-    Invalid(FieldErrors),
-    /// Not allowed whatever the input, e.g. disabling the last CX lead; says why.
-    Refused(String),
-    /// Someone else changed the account since the editor opened it.
-    Conflict,
-    NotFound,
-    Database(sqlx::Error),
-}
-
-impl From<sqlx::Error> for SaveError {
-    fn from(error: sqlx::Error) -> Self {
-        Self::Database(error)
-    }
-}
+/// The field a refused disable or enable is reported on (it has no input of its own).
+pub const STATUS: &str = "status";
 
 /// Name, role and department as a valid combination: a department head needs one of
 /// the departments in use; other roles have none (a department picked before the role
@@ -191,9 +179,7 @@ pub async fn update(
     let mut tx = pool.begin().await?;
     users::lock_accounts(&mut tx).await?;
     let current = users::lock(&mut tx, id).await?.ok_or(SaveError::NotFound)?;
-    if form.version.trim() != current.version.to_string() {
-        return Err(SaveError::Conflict);
-    }
+    check_version(&form.version, current.version)?;
     if role.as_str() != current.role {
         if id == acting {
             errors.add(
@@ -218,15 +204,7 @@ pub async fn update(
         department_id,
         ..current.clone()
     };
-    record(
-        &mut tx,
-        actor,
-        "user.update",
-        id,
-        json(&current),
-        json(&after),
-    )
-    .await?;
+    record(&mut tx, actor, "user.update", id, Some(&current), &after).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -244,20 +222,20 @@ pub async fn set_disabled(
     let mut tx = pool.begin().await?;
     users::lock_accounts(&mut tx).await?;
     let current = users::lock(&mut tx, id).await?.ok_or(SaveError::NotFound)?;
-    if version.trim() != current.version.to_string() {
-        return Err(SaveError::Conflict);
-    }
+    check_version(version, current.version)?;
     if current.disabled == disable {
         return Ok(());
     }
     if disable && id == acting {
-        return Err(SaveError::Refused(
-            "You cannot disable your own account. Another CX lead can do it; to leave a shared computer, sign out instead.".into(),
+        return Err(SaveError::field(
+            STATUS,
+            "You cannot disable your own account. Another CX lead can do it; to leave a shared computer, sign out instead.",
         ));
     }
     if disable && is_active_cx_lead(&current) && users::active_cx_leads(&mut tx).await? <= 1 {
-        return Err(SaveError::Refused(
-            "This is the last active CX lead: without one, nobody could configure Centric or manage accounts. Make someone else CX lead first.".into(),
+        return Err(SaveError::field(
+            STATUS,
+            "This is the last active CX lead: without one, nobody could configure Centric or manage accounts. Make someone else CX lead first.",
         ));
     }
     users::set_disabled(&mut tx, id, disable).await?;
@@ -270,7 +248,7 @@ pub async fn set_disabled(
         disabled: disable,
         ..current.clone()
     };
-    record(&mut tx, actor, action, id, json(&current), json(&after)).await?;
+    record(&mut tx, actor, action, id, Some(&current), &after).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -290,7 +268,7 @@ pub async fn reset_password(
         return Err(SaveError::NotFound);
     }
     let note = serde_json::json!({ "password": "replaced", "sessions": "ended" });
-    record(&mut tx, actor, "user.reset_password", id, None, Some(note)).await?;
+    record(&mut tx, actor, "user.reset_password", id, None, &note).await?;
     tx.commit().await?;
     Ok(password)
 }
@@ -299,30 +277,15 @@ fn is_active_cx_lead(account: &AccountState) -> bool {
     account.role == Role::CxLead.as_str() && !account.disabled
 }
 
-fn json(state: &AccountState) -> Option<serde_json::Value> {
-    Some(serde_json::to_value(state).expect("account state serialises"))
-}
-
-async fn record(
+async fn record<T: serde::Serialize>(
     tx: &mut sqlx::PgConnection,
     actor: &audit::Actor,
     action: &str,
     id: Uuid,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
+    before: Option<&T>,
+    after: &T,
 ) -> Result<(), sqlx::Error> {
-    audit::record(
-        tx,
-        audit::Entry {
-            actor,
-            action,
-            target_type: "user",
-            target_id: id.to_string(),
-            before,
-            after,
-        },
-    )
-    .await
+    editing::audit(tx, actor, action, ("user", id.to_string()), before, after).await
 }
 
 #[cfg(test)]

@@ -440,7 +440,9 @@ async fn a_cx_lead_cannot_disable_or_demote_themselves_nor_leave_nobody_in_charg
     // Whoever asks (here the command line), the last active CX lead stays one.
     let refused =
         user_admin::set_disabled(&app.db.pool, cx.id, true, "1", Uuid::nil(), &Actor::Cli).await;
-    assert!(matches!(refused, Err(SaveError::Refused(why)) if why.contains("last active CX lead")));
+    assert!(
+        matches!(refused, Err(SaveError::Invalid(errors)) if errors.get(user_admin::STATUS).is_some_and(|why| why.contains("last active CX lead")))
+    );
     let form = user_admin::UserForm {
         name: "Me".into(),
         role: "executive".into(),

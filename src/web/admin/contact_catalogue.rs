@@ -12,9 +12,12 @@ use crate::domain::FieldErrors;
 use crate::error::{AppError, ErrorPage};
 use crate::repo::contact_catalogue::{self as repo, Catalogue, Entry};
 use crate::repo::departments::{self, DepartmentChoice};
-use crate::services::contact_catalogue::{self as service, EntryForm, SaveError};
+use crate::services::contact_catalogue::{
+    self as service, Catalogued, Channels, EntryForm, Reasons,
+};
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
+use crate::web::admin::form::{ArchiveForm, Refusal};
 use crate::web::admin::listing::{ListQuery, Pager};
 use crate::web::caller::{Caller, ClientIp};
 use crate::web::extract::{Form, Path, Query};
@@ -47,12 +50,10 @@ impl Kind {
     }
 }
 
-trait Which: Send + Sync + 'static {
+/// A catalogue with its pages' words and paths.
+trait Which: Catalogued {
     const KIND: &'static Kind;
 }
-
-struct Reasons;
-struct Channels;
 
 impl Which for Reasons {
     const KIND: &'static Kind = &Kind {
@@ -269,7 +270,7 @@ async fn create<W: Which>(
     uri: Uri,
     Form(form): Form<EntryForm>,
 ) -> Result<Response, AppError> {
-    save(&state, W::KIND, &caller, ip, uri.path(), None, form).await
+    save::<W>(&state, &caller, ip, uri.path(), None, form).await
 }
 
 async fn update<W: Which>(
@@ -281,19 +282,19 @@ async fn update<W: Which>(
     Form(form): Form<EntryForm>,
 ) -> Result<Response, AppError> {
     let entry = entry_or_404(&state, W::KIND, &id).await?;
-    save(&state, W::KIND, &caller, ip, uri.path(), Some(entry), form).await
+    save::<W>(&state, &caller, ip, uri.path(), Some(entry), form).await
 }
 
 /// Saves, or shows the form again with the input kept and what went wrong.
-async fn save(
+async fn save<W: Which>(
     state: &AppState,
-    kind: &'static Kind,
     caller: &Caller,
     ip: std::net::IpAddr,
     path: &str,
     entry: Option<Entry>,
     form: EntryForm,
 ) -> Result<Response, AppError> {
+    let kind = W::KIND;
     if !form.fits(kind.catalogue) {
         // A field of the other catalogue: the same answer as any form that does not fit.
         let status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -302,49 +303,34 @@ async fn save(
     let actor = caller.actor(ip);
     let departments = department_choices(state, entry.as_ref()).await?;
     let outcome = match &entry {
-        None => service::create(&state.pool, kind.catalogue, &form, &departments, &actor)
+        None => service::create::<W>(&state.pool, &form, &departments, &actor)
             .await
             .map(|_| "created"),
-        Some(entry) => service::update(
-            &state.pool,
-            kind.catalogue,
-            entry.id,
-            &form,
-            &departments,
-            &actor,
-        )
-        .await
-        .map(|()| "updated"),
+        Some(entry) => service::update::<W>(&state.pool, entry.id, &form, &departments, &actor)
+            .await
+            .map(|()| "updated"),
     };
-    let (status, errors, conflict) = match outcome {
+    let refusal = match outcome {
         Ok(saved) => {
             return Ok(Redirect::to(&format!("{}?saved={saved}", kind.path)).into_response());
         }
-        Err(SaveError::Database(error)) => return Err(error.into()),
-        Err(SaveError::NotFound) => return Err(AppError::NotFound),
-        Err(SaveError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, false),
-        Err(SaveError::Conflict) => (StatusCode::CONFLICT, FieldErrors::default(), true),
+        Err(error) => Refusal::try_from(error)?,
     };
     // On a conflict, the entry as the other person saved it is shown above the form.
     let entry = match entry {
-        Some(entry) if conflict => repo::get(&state.pool, kind.catalogue, entry.id).await?,
+        Some(entry) if refusal.conflict => repo::get(&state.pool, kind.catalogue, entry.id).await?,
         other => other,
     };
-    let mut page = form_page(state, kind, caller, path, entry, form, errors).await?;
-    page.conflict = conflict;
-    if conflict && let Some(entry) = &page.entry {
+    let status = refusal.status();
+    let mut page = form_page(state, kind, caller, path, entry, form, refusal.errors).await?;
+    page.conflict = refusal.conflict;
+    if refusal.conflict
+        && let Some(entry) = &page.entry
+    {
         // The next save goes over what is there now, once the person has seen it.
         page.form.version = entry.version.to_string();
     }
     Ok((status, render(&page)?).into_response())
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ArchiveForm {
-    version: String,
-    /// "1" to archive, "0" to bring back.
-    archive: String,
 }
 
 async fn archive<W: Which>(
@@ -357,39 +343,36 @@ async fn archive<W: Which>(
 ) -> Result<Response, AppError> {
     let kind = W::KIND;
     let entry = entry_or_404(&state, kind, &id).await?;
-    let archive = form.archive == "1";
-    let outcome = service::set_archived(
+    let archive = form.archiving();
+    let outcome = service::set_archived::<W>(
         &state.pool,
-        kind.catalogue,
         entry.id,
         archive,
         &form.version,
         &caller.actor(ip),
     )
     .await;
-    match outcome {
+    let refusal = match outcome {
         Ok(()) => {
             let saved = if archive { "archived" } else { "restored" };
-            Ok(Redirect::to(&format!("{}?saved={saved}", kind.path)).into_response())
+            return Ok(Redirect::to(&format!("{}?saved={saved}", kind.path)).into_response());
         }
-        Err(SaveError::Database(error)) => Err(error.into()),
-        Err(SaveError::NotFound) => Err(AppError::NotFound),
-        Err(SaveError::Invalid(_) | SaveError::Conflict) => {
-            // Stale: show the entry as it is now, and let the person decide again.
-            let entry = entry_or_404(&state, kind, &id).await?;
-            let form = EntryForm::from_entry(&entry);
-            let mut page = form_page(
-                &state,
-                kind,
-                &caller,
-                uri.path(),
-                Some(entry),
-                form,
-                FieldErrors::default(),
-            )
-            .await?;
-            page.conflict = true;
-            Ok((StatusCode::CONFLICT, render(&page)?).into_response())
-        }
-    }
+        Err(error) => Refusal::try_from(error)?,
+    };
+    // Stale: show the entry as it is now, and let the person decide again.
+    let entry = entry_or_404(&state, kind, &id).await?;
+    let form = EntryForm::from_entry(&entry);
+    let status = refusal.status();
+    let mut page = form_page(
+        &state,
+        kind,
+        &caller,
+        uri.path(),
+        Some(entry),
+        form,
+        refusal.errors,
+    )
+    .await?;
+    page.conflict = refusal.conflict;
+    Ok((status, render(&page)?).into_response())
 }

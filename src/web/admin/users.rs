@@ -14,6 +14,7 @@ use crate::repo::users::{self, DepartmentOption, UserRecord};
 use crate::services::users::{self as service, NewUserForm, SaveError, UserForm};
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
+use crate::web::admin::form::Refusal;
 use crate::web::admin::listing::{ListQuery, Pager};
 use crate::web::caller::{Caller, ClientIp};
 use crate::web::extract::{Form, Path, Query};
@@ -236,20 +237,20 @@ async fn create(
             };
             Ok(render(&page)?.into_response())
         }
-        Err(SaveError::Invalid(errors)) => {
-            let page = form_page(&state, &caller, uri.path(), None, form.into(), errors).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        Err(error) => {
+            let refusal = Refusal::try_from(error)?;
+            let status = refusal.status();
+            let page = form_page(
+                &state,
+                &caller,
+                uri.path(),
+                None,
+                form.into(),
+                refusal.errors,
+            )
+            .await?;
+            Ok((status, render(&page)?).into_response())
         }
-        Err(other) => Err(unexpected(other)),
-    }
-}
-
-/// Errors that no form can show.
-fn unexpected(error: SaveError) -> AppError {
-    match error {
-        SaveError::Database(error) => error.into(),
-        SaveError::NotFound => AppError::NotFound,
-        other => AppError::Internal(anyhow::anyhow!("unexpected outcome: {other:?}")),
     }
 }
 
@@ -314,29 +315,35 @@ async fn update(
         &caller.actor(ip),
     )
     .await;
-    let (status, errors, conflict) = match outcome {
+    let refusal = match outcome {
         Ok(()) => {
-            return Ok(
-                Redirect::to(&format!("/admin/users/{}?saved=updated", user.id)).into_response(),
-            );
+            let to = format!("/admin/users/{}?saved=updated", user.id);
+            return Ok(Redirect::to(&to).into_response());
         }
-        Err(SaveError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, false),
-        Err(SaveError::Conflict) => (StatusCode::CONFLICT, FieldErrors::default(), true),
-        Err(other) => return Err(unexpected(other)),
+        Err(error) => Refusal::try_from(error)?,
     };
     // On a conflict, the account as the other person left it is shown above the form.
-    let user = if conflict {
+    let user = if refusal.conflict {
         user_or_404(&state, &id).await?
     } else {
         user
     };
     let mut fields: Fields = form.into();
-    if conflict {
+    if refusal.conflict {
         // The next save goes over what is there now, once the person has seen it.
         fields.version = user.version.to_string();
     }
-    let mut page = form_page(&state, &caller, uri.path(), Some(user), fields, errors).await?;
-    page.conflict = conflict;
+    let status = refusal.status();
+    let mut page = form_page(
+        &state,
+        &caller,
+        uri.path(),
+        Some(user),
+        fields,
+        refusal.errors,
+    )
+    .await?;
+    page.conflict = refusal.conflict;
     Ok((status, render(&page)?).into_response())
 }
 
@@ -368,20 +375,18 @@ async fn set_status(
         &caller.actor(ip),
     )
     .await;
-    let (status, conflict, refusal) = match outcome {
+    let refusal = match outcome {
         Ok(()) => {
             let saved = if disable { "disabled" } else { "enabled" };
-            return Ok(
-                Redirect::to(&format!("/admin/users/{}?saved={saved}", user.id)).into_response(),
-            );
+            let to = format!("/admin/users/{}?saved={saved}", user.id);
+            return Ok(Redirect::to(&to).into_response());
         }
-        Err(SaveError::Conflict) => (StatusCode::CONFLICT, true, None),
-        Err(SaveError::Refused(why)) => (StatusCode::UNPROCESSABLE_ENTITY, false, Some(why)),
-        Err(other) => return Err(unexpected(other)),
+        Err(error) => Refusal::try_from(error)?,
     };
     // Shown as it is now, so the person can decide again.
     let user = user_or_404(&state, &id).await?;
     let form = UserForm::from_user(&user).into();
+    let status = refusal.status();
     let mut page = form_page(
         &state,
         &caller,
@@ -391,8 +396,8 @@ async fn set_status(
         FieldErrors::default(),
     )
     .await?;
-    page.conflict = conflict;
-    page.refusal = refusal;
+    page.conflict = refusal.conflict;
+    page.refusal = refusal.errors.get(service::STATUS).map(str::to_owned);
     Ok((status, render(&page)?).into_response())
 }
 
@@ -415,9 +420,11 @@ async fn reset_password(
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(ErrorPage::for_status(status).into_response_with(status));
     }
-    let password = service::reset_password(&state.pool, user.id, &caller.actor(ip))
-        .await
-        .map_err(unexpected)?;
+    let password = match service::reset_password(&state.pool, user.id, &caller.actor(ip)).await {
+        Ok(password) => password,
+        Err(SaveError::Database(error)) => return Err(error.into()),
+        Err(_) => return Err(AppError::NotFound),
+    };
     let page = PasswordPage {
         layout: Layout::for_caller(&caller, "/admin/users"),
         user,
