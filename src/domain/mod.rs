@@ -3,6 +3,7 @@
 mod account;
 mod department;
 mod form;
+mod money;
 mod score;
 mod slug;
 mod survey;
@@ -11,6 +12,7 @@ mod theme;
 pub use account::{Email, Password, Role, TokenScope};
 pub use department::DepartmentKind;
 pub use form::{FieldErrors, parse_date, parse_number};
+pub use money::Cents;
 pub use score::{Category, Score};
 pub use slug::Slug;
 pub use survey::{DEPARTMENT_PLACEHOLDER, SurveyKind, parse_min_sample, slug_from_name};

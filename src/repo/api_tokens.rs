@@ -61,15 +61,62 @@ pub struct TokenListing {
     pub created_at: time::OffsetDateTime,
     pub last_used_at: Option<time::OffsetDateTime>,
     pub revoked_at: Option<time::OffsetDateTime>,
+    /// Who created it, when a person did (the command line leaves it empty).
+    pub created_by_name: Option<String>,
 }
+
+const TOKEN_COLUMNS: &str =
+    "t.id, t.name, t.prefix, t.scope, t.created_at, t.last_used_at, t.revoked_at,
+    u.name AS created_by_name
+    FROM api_tokens t LEFT JOIN users u ON u.id = t.created_by";
 
 #[tracing::instrument(skip_all)]
 pub async fn list(pool: &sqlx::PgPool) -> Result<Vec<TokenListing>, sqlx::Error> {
-    sqlx::query_as::<_, TokenListing>(
-        "SELECT id, name, prefix, scope, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY created_at DESC",
-    )
+    sqlx::query_as::<_, TokenListing>(&format!(
+        "SELECT {TOKEN_COLUMNS} ORDER BY t.created_at DESC"
+    ))
     .fetch_all(pool)
     .await
+}
+
+const TOKEN_SEARCH: &str = "($1::text IS NULL OR t.name ILIKE $1 OR t.prefix ILIKE $1)";
+
+/// One page of the tokens whose name or prefix contains `search`: active first, newest
+/// first.
+#[tracing::instrument(skip_all)]
+pub async fn search(
+    pool: &sqlx::PgPool,
+    search: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<TokenListing>, sqlx::Error> {
+    sqlx::query_as::<_, TokenListing>(&format!(
+        "SELECT {TOKEN_COLUMNS} WHERE {TOKEN_SEARCH}
+         ORDER BY t.revoked_at IS NOT NULL, t.created_at DESC, t.id LIMIT $2 OFFSET $3"
+    ))
+    .bind(search.map(crate::repo::contains_pattern))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn count(pool: &sqlx::PgPool, search: Option<&str>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM api_tokens t WHERE {TOKEN_SEARCH}"
+    ))
+    .bind(search.map(crate::repo::contains_pattern))
+    .fetch_one(pool)
+    .await
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn get(pool: &sqlx::PgPool, id: Uuid) -> Result<Option<TokenListing>, sqlx::Error> {
+    sqlx::query_as::<_, TokenListing>(&format!("SELECT {TOKEN_COLUMNS} WHERE t.id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
 }
 
 /// Revokes the active token with this prefix; returns its id, or None if there is none.
@@ -82,4 +129,14 @@ pub async fn revoke_by_prefix(
         .bind(prefix)
         .fetch_optional(conn)
         .await
+}
+
+/// Revokes the active token with this id; false if there is none.
+#[tracing::instrument(skip_all)]
+pub async fn revoke_by_id(conn: &mut PgConnection, id: Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query("UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL")
+        .bind(id)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected() == 1)
 }

@@ -3,6 +3,7 @@
 
 pub mod api_tokens;
 pub mod audit;
+pub mod contact_catalogue;
 pub mod contacts;
 pub mod departments;
 pub mod export;
@@ -38,4 +39,14 @@ pub async fn set_transaction_timeout(
         .execute(conn)
         .await
         .map(|_| ())
+}
+
+/// `%text%` for ILIKE, with the pattern characters in `text` taken literally (search
+/// boxes must not turn `%` or `_` into wildcards).
+pub fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }

@@ -23,6 +23,16 @@ fn invalid(field: &'static str) -> impl FnOnce(Invalid) -> AccountError {
     move |message| AccountError::Invalid { field, message }
 }
 
+/// A person's or token's name, trimmed: 1 to 120 characters.
+pub fn check_name(raw: &str) -> Result<&str, Invalid> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > 120 {
+        Err(Invalid::new("give a name of 1 to 120 characters"))
+    } else {
+        Ok(name)
+    }
+}
+
 /// A user as typed on the command line or in a form, before validation.
 #[derive(Debug)]
 pub struct NewUserRequest {
@@ -41,12 +51,7 @@ pub async fn create_user(
     actor: &audit::Actor,
 ) -> Result<Uuid, AccountError> {
     let email = Email::parse(&request.email).map_err(invalid("email"))?;
-    let name = request.name.trim();
-    if name.is_empty() || name.chars().count() > 120 {
-        return Err(invalid("name")(Invalid::new(
-            "give a name of 1 to 120 characters",
-        )));
-    }
+    let name = check_name(&request.name).map_err(invalid("name"))?;
     let role = Role::parse(&request.role).map_err(invalid("role"))?;
     let password = Password::parse(&request.password).map_err(invalid("password"))?;
     let department = match (role, request.department.as_deref()) {
@@ -122,12 +127,7 @@ pub async fn create_token(
     scope: &str,
     actor: &audit::Actor,
 ) -> Result<IssuedToken, AccountError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 120 {
-        return Err(invalid("name")(Invalid::new(
-            "give a name of 1 to 120 characters",
-        )));
-    }
+    let name = check_name(name).map_err(invalid("name"))?;
     let scope = TokenScope::parse(scope).map_err(invalid("scope"))?;
     // 40 alphanumeric characters: about 238 bits of randomness.
     let token = format!(
@@ -177,6 +177,32 @@ pub async fn revoke_token(
             prefix.trim()
         ))));
     };
+    record_revocation(&mut tx, id, actor).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Revokes the token with this id, audited. False when it was already revoked (or
+/// does not exist): nothing changes then.
+pub async fn revoke_token_by_id(
+    pool: &PgPool,
+    id: Uuid,
+    actor: &audit::Actor,
+) -> Result<bool, AccountError> {
+    let mut tx = pool.begin().await?;
+    if !repo::api_tokens::revoke_by_id(&mut tx, id).await? {
+        return Ok(false);
+    }
+    record_revocation(&mut tx, id, actor).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+async fn record_revocation(
+    tx: &mut sqlx::PgConnection,
+    id: Uuid,
+    actor: &audit::Actor,
+) -> Result<(), sqlx::Error> {
     let entry = audit::Entry {
         actor,
         action: "token.revoke",
@@ -185,9 +211,7 @@ pub async fn revoke_token(
         before: Some(serde_json::json!({ "revoked": false })),
         after: Some(serde_json::json!({ "revoked": true })),
     };
-    audit::record(&mut tx, entry).await?;
-    tx.commit().await?;
-    Ok(())
+    audit::record(tx, entry).await
 }
 
 /// What is stored for a token: its SHA-256. Tokens are long and random, so a fast hash

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod api_ingest;
 pub mod auth;
+pub mod contact_catalogue;
 pub mod departments;
 pub mod editing;
 pub mod export;
@@ -18,3 +19,4 @@ pub mod retag;
 pub mod survey;
 pub mod survey_admin;
 pub mod themes;
+pub mod users;

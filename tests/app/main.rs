@@ -3,6 +3,8 @@
 mod helpers;
 
 mod access;
+mod admin_accounts;
+mod admin_contacts;
 mod admin_departments;
 mod admin_journey;
 mod admin_objectives;

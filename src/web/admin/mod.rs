@@ -1,14 +1,18 @@
 //! The CX lead's pages: the programme overview and the audit log.
 
 mod audit;
+mod contact_catalogue;
 mod departments;
 mod form;
 mod imports;
 mod journey;
+mod listing;
 mod objectives;
 mod plans;
 mod surveys;
 mod themes;
+mod tokens;
+mod users;
 
 use axum::Extension;
 use axum::extract::State;
@@ -34,6 +38,9 @@ pub fn routes() -> Routes {
         .merge(imports::routes())
         .merge(themes::routes())
         .merge(surveys::routes())
+        .merge(contact_catalogue::routes())
+        .merge(users::routes())
+        .merge(tokens::routes())
 }
 
 #[derive(askama::Template)]
