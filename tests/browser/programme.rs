@@ -51,6 +51,26 @@ async fn click(client: &Client, css: &str) {
         .unwrap();
 }
 
+/// Clicks what leads to another page and waits until that page has replaced this one
+/// (a click returns before the next page has loaded).
+async fn submit(client: &Client, css: &str) {
+    let old_page = client.find(Locator::Css("html")).await.unwrap();
+    click(client, css).await;
+    for _ in 0..200 {
+        // A stale element is one whose page has gone.
+        if old_page.tag_name().await.is_err() {
+            client
+                .wait()
+                .for_element(Locator::Css("footer, main"))
+                .await
+                .unwrap();
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("clicking {css} led nowhere");
+}
+
 async fn text_of(client: &Client, css: &str) -> String {
     client
         .find(Locator::Css(css))
@@ -76,8 +96,7 @@ async fn the_cx_lead_sets_up_a_programme_and_sees_it_move_with_answers() {
     client.goto(&app.url("/login")).await.unwrap();
     type_into(client, "email", &cx.email).await;
     type_into(client, "password", &cx.password).await;
-    click(client, "form.form button[type=submit]").await;
-    client.wait().for_element(Locator::Css("h1")).await.unwrap();
+    submit(client, "form.form button[type=submit]").await;
 
     // A department.
     client
@@ -92,7 +111,7 @@ async fn the_cx_lead_sets_up_a_programme_and_sees_it_move_with_answers() {
         "Clear invoices spare customers a call.",
     )
     .await;
-    click(client, "form.form button[type=submit]").await;
+    submit(client, "form.form button[type=submit]").await;
     assert!(
         text_of(client, ".notice-success")
             .await
@@ -102,7 +121,7 @@ async fn the_cx_lead_sets_up_a_programme_and_sees_it_move_with_answers() {
     // A journey stage, and a touchpoint in it that Billing owns.
     client.goto(&app.url("/admin/journey")).await.unwrap();
     type_into(client, "new-stage", "Pay").await;
-    click(client, "form[action='/admin/journey/stages'] button").await;
+    submit(client, "form[action='/admin/journey/stages'] button").await;
     client
         .goto(&app.url("/admin/touchpoints/new"))
         .await
@@ -112,7 +131,7 @@ async fn the_cx_lead_sets_up_a_programme_and_sees_it_move_with_answers() {
     choose(client, "stage", "Pay").await;
     set(client, "channel", "document").await;
     choose(client, "owner", "Billing").await;
-    click(client, "form.form button[type=submit]").await;
+    submit(client, "form.form button[type=submit]").await;
     assert!(text_of(client, "main").await.contains("Touchpoint saved"));
     browser.screenshot("programme-journey").await;
 
@@ -125,7 +144,7 @@ async fn the_cx_lead_sets_up_a_programme_and_sees_it_move_with_answers() {
     type_into(client, "slug", "invoice-nps").await;
     choose(client, "touchpoint", "Invoice").await;
     type_into(client, "min_sample", "3").await;
-    click(client, "form.form button[type=submit]").await;
+    submit(client, "form.form button[type=submit]").await;
     let link = client
         .wait()
         .for_element(Locator::Id("share-link"))
@@ -152,14 +171,14 @@ async fn the_cx_lead_sets_up_a_programme_and_sees_it_move_with_answers() {
     type_into(client, "target", "30").await;
     set(client, "period_start", &start).await;
     set(client, "period_end", &end).await;
-    click(client, "form.form button[type=submit]").await;
+    submit(client, "form.form button[type=submit]").await;
     assert!(
         text_of(client, ".notice-success")
             .await
             .contains("Objective saved")
     );
     let org_url = client.current_url().await.unwrap();
-    click(client, "a[href^='/admin/objectives/new?parent=']").await;
+    submit(client, "a[href^='/admin/objectives/new?parent=']").await;
     type_into(client, "title", "Invoice NPS to +20").await;
     choose(client, "owner", "Billing").await;
     choose(client, "survey", "Invoice NPS").await;
@@ -167,7 +186,7 @@ async fn the_cx_lead_sets_up_a_programme_and_sees_it_move_with_answers() {
     type_into(client, "target", "20").await;
     set(client, "period_start", &start).await;
     set(client, "period_end", &end).await;
-    click(client, "form.form button[type=submit]").await;
+    submit(client, "form.form button[type=submit]").await;
     assert!(
         text_of(client, ".notice-success")
             .await
@@ -182,7 +201,7 @@ async fn the_cx_lead_sets_up_a_programme_and_sees_it_move_with_answers() {
     set(client, "period_start", &start).await;
     set(client, "period_end", &end).await;
     type_into(client, "target_bonus", "10000").await;
-    click(client, "form[action='/admin/plans'] button[type=submit]").await;
+    submit(client, "form[action='/admin/plans'] button[type=submit]").await;
     client
         .wait()
         .for_element(Locator::Id("objective"))
@@ -194,7 +213,7 @@ async fn the_cx_lead_sets_up_a_programme_and_sees_it_move_with_answers() {
     type_into(client, "threshold", "0").await;
     type_into(client, "target", "20").await;
     type_into(client, "stretch", "40").await;
-    click(client, "button[value=save]").await;
+    submit(client, "button[value=save]").await;
     let before = text_of(client, ".page-subtitle").await;
     assert!(before.contains("pays 0.0 %"), "{before}");
     browser.screenshot("programme-plan-before").await;
@@ -203,7 +222,7 @@ async fn the_cx_lead_sets_up_a_programme_and_sees_it_move_with_answers() {
     for score in ["10", "10", "9", "8"] {
         client.goto(&app.url(&survey_path)).await.unwrap();
         click(client, &format!("input[name=score][value='{score}']")).await;
-        click(client, "button[type=submit]").await;
+        submit(client, "button[type=submit]").await;
         client
             .wait()
             .for_url(&url::Url::parse(&app.url(&format!("{survey_path}/thanks"))).unwrap())

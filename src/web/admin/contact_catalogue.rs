@@ -179,17 +179,8 @@ async fn department_choices(
     state: &AppState,
     entry: Option<&Entry>,
 ) -> Result<Vec<DepartmentChoice>, AppError> {
-    let mut choices = departments::choices(&state.pool).await?;
-    if let Some(entry) = entry
-        && let (Some(id), Some(name)) = (entry.department_id, &entry.department_name)
-        && !choices.iter().any(|d| d.id == id)
-    {
-        choices.push(DepartmentChoice {
-            id,
-            name: format!("{name} (archived)"),
-        });
-    }
-    Ok(choices)
+    let keep: Vec<uuid::Uuid> = entry.and_then(|e| e.department_id).into_iter().collect();
+    Ok(departments::choices(&state.pool, &keep).await?)
 }
 
 async fn form_page(
