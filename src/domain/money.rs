@@ -15,6 +15,11 @@ impl Cents {
     /// as the decimal mark too ("6,50"), since many of Centric's users write it that way;
     /// grouping marks are refused rather than guessed at ("1,234" is not 1234).
     pub fn parse_units(raw: &str) -> Result<Self, Invalid> {
+        Self::parse_units_up_to(raw, Self::MAX_UNITS, "at most 1,000,000 per contact")
+    }
+
+    /// `parse_units` with another upper bound (in units) and what to say above it.
+    pub fn parse_units_up_to(raw: &str, max_units: i64, too_large: &str) -> Result<Self, Invalid> {
         let text = raw.trim();
         let refuse = || Invalid::new("enter an amount such as 6.50 (at most two decimals)");
         if text.is_empty() {
@@ -34,8 +39,8 @@ impl Cents {
         if whole.is_empty() || !digits(whole) || !digits(fraction) || fraction.len() > 2 {
             return Err(refuse());
         }
-        if whole.len() > 7 {
-            return Err(Self::too_large());
+        if whole.len() > 12 {
+            return Err(Invalid::new(too_large));
         }
         let units: i64 = whole.parse().map_err(|_| refuse())?;
         let cents = match fraction.len() {
@@ -44,14 +49,10 @@ impl Cents {
             _ => fraction.parse::<i64>().map_err(|_| refuse())?,
         };
         let total = units * 100 + cents;
-        if total > Self::MAX_UNITS * 100 {
-            return Err(Self::too_large());
+        if total > max_units * 100 {
+            return Err(Invalid::new(too_large));
         }
         Ok(Self(total))
-    }
-
-    fn too_large() -> Invalid {
-        Invalid::new("at most 1,000,000 per contact")
     }
 
     /// An amount already stored; negative values are impossible by the schema.

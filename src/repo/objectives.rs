@@ -244,3 +244,18 @@ pub async fn touchpoint_choices(pool: &PgPool, keep: &[Uuid]) -> Result<Vec<Choi
     .fetch_all(pool)
     .await
 }
+
+/// The metric an objective has now, and how many KPI values are recorded for it.
+#[tracing::instrument(skip_all)]
+pub async fn metric_and_measurements(
+    pool: &PgPool,
+    id: Uuid,
+) -> Result<Option<(String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT o.metric, (SELECT count(*) FROM kpi_measurements m WHERE m.objective_id = o.id)
+         FROM objectives o WHERE o.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}

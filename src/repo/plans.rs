@@ -210,21 +210,50 @@ pub async fn insert_link(
     .await
 }
 
-/// The link's version, locked with its plan; None when it is not this plan's.
+/// The link's fields and version, locked with its plan; None when it is not this plan's.
 #[tracing::instrument(skip_all)]
 pub async fn lock_link(
     conn: &mut PgConnection,
     plan: Uuid,
     link: Uuid,
-) -> Result<Option<i32>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT l.version FROM incentive_links l JOIN incentive_plans p ON p.id = l.plan_id
-         WHERE l.id = $2 AND l.plan_id = $1 FOR UPDATE",
+) -> Result<Option<(LinkFields, i32)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Locked {
+        objective_id: Uuid,
+        weight_pct: f64,
+        threshold_value: f64,
+        target_value: f64,
+        stretch_value: f64,
+        threshold_payout_pct: f64,
+        stretch_payout_pct: f64,
+        requires_confidence: bool,
+        version: i32,
+    }
+    let row = sqlx::query_as::<_, Locked>(
+        "SELECT l.objective_id, l.weight_pct, l.threshold_value, l.target_value, l.stretch_value,
+                l.threshold_payout_pct, l.stretch_payout_pct, l.requires_confidence, l.version
+         FROM incentive_links l JOIN incentive_plans p ON p.id = l.plan_id
+         WHERE l.id = $2 AND l.plan_id = $1 FOR UPDATE OF l",
     )
     .bind(plan)
     .bind(link)
     .fetch_optional(conn)
-    .await
+    .await?;
+    Ok(row.map(|r| {
+        (
+            LinkFields {
+                objective_id: r.objective_id,
+                weight_pct: r.weight_pct,
+                threshold_value: r.threshold_value,
+                target_value: r.target_value,
+                stretch_value: r.stretch_value,
+                threshold_payout_pct: r.threshold_payout_pct,
+                stretch_payout_pct: r.stretch_payout_pct,
+                requires_confidence: r.requires_confidence,
+            },
+            r.version,
+        )
+    }))
 }
 
 #[tracing::instrument(skip_all)]

@@ -8,7 +8,6 @@ use uuid::Uuid;
 use crate::domain::{FieldErrors, parse_date, parse_number};
 use crate::repo::audit;
 use crate::repo::departments;
-use crate::repo::metrics::ObjectiveRow;
 use crate::repo::objectives::{self, ObjectiveFields};
 pub use crate::services::editing::SaveError;
 use crate::services::editing::{self, Versioned, audit as record_change};
@@ -336,6 +335,18 @@ pub async fn update(
     actor: &audit::Actor,
 ) -> Result<(), SaveError> {
     let fields = validate(pool, form, Some(id)).await?;
+    // Recorded KPI values belong to a KPI objective (by foreign key): its metric stays.
+    if let Some((metric, recorded)) = objectives::metric_and_measurements(pool, id).await?
+        && recorded > 0
+        && metric != fields.metric
+    {
+        return Err(SaveError::field(
+            "metric",
+            format!(
+                "{recorded} KPI value(s) are recorded for this objective, so it stays a recorded KPI; create a new objective to measure something else"
+            ),
+        ));
+    }
     editing::update::<ObjectiveRecord>(pool, id, &fields, &form.version, actor, CYCLE).await
 }
 
@@ -346,22 +357,13 @@ pub async fn target_within_noise(
     objective: &objectives::Objective,
     today: Date,
 ) -> Result<Option<(f64, f64)>, sqlx::Error> {
-    let row = ObjectiveRow {
-        id: objective.id,
-        parent_id: objective.parent_id,
-        title: objective.title.clone(),
-        owner_department: None,
-        metric: objective.metric.clone(),
-        survey_id: objective.survey_id,
-        survey_min_sample: None,
-        touchpoint_id: objective.touchpoint_id,
-        department_id: objective.department_id,
-        kpi_unit: objective.kpi_unit.clone(),
-        baseline: objective.baseline,
-        target: objective.target,
-        period_start: objective.period_start,
-        period_end: objective.period_end,
-        weight: objective.weight,
+    // The stored row, which carries the survey's own minimum sample.
+    let Some(row) = crate::repo::metrics::objectives(pool)
+        .await?
+        .into_iter()
+        .find(|row| row.id == objective.id)
+    else {
+        return Ok(None);
     };
     let interval =
         crate::services::metrics::objectives::current_interval(pool, &row, today).await?;

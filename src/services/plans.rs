@@ -5,7 +5,7 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::domain::{FieldErrors, parse_date, parse_number};
+use crate::domain::{Cents, FieldErrors, parse_date, parse_number};
 use crate::repo::audit;
 use crate::repo::plans::{self, LinkFields, PlanFields};
 pub use crate::services::editing::SaveError;
@@ -82,16 +82,9 @@ async fn validate_plan(pool: &PgPool, form: &PlanForm) -> Result<PlanFields, Sav
     {
         errors.add("period_end", "the period must end after it starts");
     }
-    let bonus = parse_number(
-        &form
-            .target_bonus
-            .replace([' ', '\u{a0}'], "")
-            .replace(",", ""),
-    )
-    .filter(|b| (0.0..=100_000_000.0).contains(b));
-    if bonus.is_none() {
-        errors.add("target_bonus", "an amount such as 12000 (paid at 100 %)");
-    }
+    let bonus = Cents::parse_units_up_to(&form.target_bonus, 100_000_000, "at most 100,000,000")
+        .map_err(|invalid| errors.add("target_bonus", invalid.to_string()))
+        .ok();
     match (start, end, bonus) {
         (Some(period_start), Some(period_end), Some(bonus)) if errors.is_empty() => {
             Ok(PlanFields {
@@ -100,7 +93,7 @@ async fn validate_plan(pool: &PgPool, form: &PlanForm) -> Result<PlanFields, Sav
                 department_id: department,
                 period_start,
                 period_end,
-                target_bonus_cents: (bonus * 100.0).round() as i64,
+                target_bonus_cents: bonus.get(),
             })
         }
         _ => Err(SaveError::Invalid(errors)),
@@ -215,10 +208,11 @@ impl LinkForm {
 
 /// Reads and checks the curve: monotone threshold → target → stretch, payouts in range.
 fn curve_of(form: &LinkForm, errors: &mut FieldErrors) -> Option<LinkCurve> {
+    // Bounded, so no curve point overflows (and a payout is never NaN).
     let mut read = |raw: &str, field: &'static str| {
-        let value = parse_number(raw);
+        let value = parse_number(raw).filter(|v| v.abs() <= 1e9);
         if value.is_none() {
-            errors.add(field, "enter a number");
+            errors.add(field, "enter a number, e.g. 12.5");
         }
         value
     };
@@ -331,22 +325,22 @@ pub async fn save_link(
         .await?
         .ok_or(SaveError::NotFound)?;
     let fields = validate_link(pool, &mut tx, plan, link, form).await?;
-    let (id, action) = match link {
+    let (id, action, before) = match link {
         None => {
             let id = plans::insert_link(&mut tx, plan, &fields)
                 .await
                 .map_err(|error| SaveError::from_clash(error, LINK_CLASH))?;
-            (id, "incentive_link.create")
+            (id, "incentive_link.create", None)
         }
         Some(id) => {
-            let version = plans::lock_link(&mut tx, plan, id)
+            let (before, version) = plans::lock_link(&mut tx, plan, id)
                 .await?
                 .ok_or(SaveError::NotFound)?;
             check_version(&form.version, version)?;
             plans::update_link(&mut tx, id, &fields)
                 .await
                 .map_err(|error| SaveError::from_clash(error, LINK_CLASH))?;
-            (id, "incentive_link.update")
+            (id, "incentive_link.update", Some(before))
         }
     };
     record_change(
@@ -354,7 +348,7 @@ pub async fn save_link(
         actor,
         action,
         ("incentive_link", id.to_string()),
-        None,
+        before.as_ref(),
         &fields,
     )
     .await?;
@@ -364,7 +358,8 @@ pub async fn save_link(
     Ok(())
 }
 
-/// Removes a link from a plan (the plan pays on the rest; the audit log keeps it).
+/// Removes a link from a plan (the plan pays on the rest; the audit log keeps what
+/// the link was).
 pub async fn remove_link(
     pool: &PgPool,
     plan: Uuid,
@@ -372,21 +367,20 @@ pub async fn remove_link(
     actor: &audit::Actor,
 ) -> Result<(), SaveError> {
     let mut tx = pool.begin().await?;
-    plans::lock_link(&mut tx, plan, link)
+    let (before, _) = plans::lock_link(&mut tx, plan, link)
         .await?
         .ok_or(SaveError::NotFound)?;
     plans::delete_link(&mut tx, link).await?;
-    #[derive(serde::Serialize)]
-    struct Removed {
-        plan: Uuid,
-    }
-    record_change(
+    audit::record(
         &mut tx,
-        actor,
-        "incentive_link.delete",
-        ("incentive_link", link.to_string()),
-        None,
-        &Removed { plan },
+        audit::Entry {
+            actor,
+            action: "incentive_link.delete",
+            target_type: "incentive_link",
+            target_id: link.to_string(),
+            before: Some(serde_json::to_value(&before).expect("link fields serialise")),
+            after: None,
+        },
     )
     .await?;
     tx.commit().await?;

@@ -248,3 +248,29 @@ async fn archiving_keeps_everything_and_hides_the_department_from_pickers() {
     .unwrap();
     assert_eq!(actions, ["department.archive", "department.restore"]);
 }
+
+#[tokio::test]
+async fn a_nul_character_in_a_form_is_dropped_not_a_failure() {
+    let app = spawn_app().await;
+    app.signed_in_as("cx-lead").await;
+    let (status, _) = post(
+        &app,
+        "/admin/departments",
+        &[
+            ("name", "Fin\0ance"),
+            ("slug", "finance"),
+            ("kind", "support"),
+            ("head", ""),
+            ("impact_statement", "a\0b"),
+            ("version", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (name, impact): (String, String) =
+        sqlx::query_as("SELECT name, impact_statement FROM departments WHERE slug = 'finance'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!((name.as_str(), impact.as_str()), ("Finance", "ab"));
+}

@@ -258,3 +258,35 @@ async fn a_stale_edit_is_refused_and_archiving_keeps_the_objective() {
         ["objective.create", "objective.update", "objective.archive"]
     );
 }
+
+#[tokio::test]
+async fn a_recorded_kpi_keeps_its_metric() {
+    let app = spawn_app().await;
+    app.signed_in_as("cx-lead").await;
+    let legal = add_department(&app.db.pool, "legal", "Legal", "support").await;
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO objectives (title, metric, kpi_unit, owner_department_id, baseline, target, period_start, period_end)
+         VALUES ('Contract clarity', 'kpi', 'score', $1, 40, 60, '2026-01-01', '2027-01-01') RETURNING id",
+    )
+    .bind(legal)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO kpi_measurements (objective_id, value, period_start, period_end) VALUES ($1, 45, '2026-02-01', '2026-02-28')",
+    )
+    .bind(id)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let legal = legal.to_string();
+    let mut fields = objective("Contract clarity", "", &legal, ("40", "60"), "1");
+    for (key, value) in fields.iter_mut() {
+        if *key == "metric" {
+            *value = "contact-rate";
+        }
+    }
+    let (status, body, _) = post(&app, &format!("/admin/objectives/{id}"), &fields).await;
+    assert_eq!(status, 422, "a field error, not a failed foreign key");
+    assert!(body.contains("so it stays a recorded KPI"));
+}

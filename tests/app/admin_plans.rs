@@ -30,7 +30,7 @@ fn plan<'a>(
         ("department", department),
         ("period_start", "2026-01-01"),
         ("period_end", "2027-01-01"),
-        ("target_bonus", "12,000.00"),
+        ("target_bonus", "12000"),
         ("version", version),
     ]
 }
@@ -103,11 +103,19 @@ async fn a_plan_is_validated_created_and_named_uniquely() {
         "give the plan a name",
         "a plan covers a role, a department, or both",
         "the period must end after it starts",
-        "an amount such as 12000",
+        "enter an amount such as 6.50",
     ] {
         assert!(body.contains(message), "{message}");
     }
     assert!(body.contains("value=\"lots\""));
+    // "12,000" could mean twelve thousand or twelve: refused, not guessed.
+    let mut ambiguous = plan("Ambiguous", "executive", "", "");
+    for (key, value) in ambiguous.iter_mut() {
+        if *key == "target_bonus" {
+            *value = "12,000";
+        }
+    }
+    assert_eq!(post(&app, "/admin/plans", &ambiguous).await.0, 422);
     let finance = add_department(&app.db.pool, "finance", "Finance", "support")
         .await
         .to_string();
@@ -238,8 +246,25 @@ async fn links_are_checked_previewed_capped_at_100_percent_and_projected() {
     assert_eq!(status, 409);
     assert!(body.contains("Someone else changed this link"));
 
+    // Once they have seen the link as it is now, the same save goes through.
+    let (status, _, _) = post(
+        &app,
+        &link_path,
+        &link(&objective, "70", ("20", "40", "60"), "save", "2"),
+    )
+    .await;
+    assert_eq!(status, 303);
+
     let (status, _, _) = post(&app, &format!("{link_path}/delete"), &[]).await;
     assert_eq!(status, 303);
+    // The audit log keeps what the link was before each change and before removal.
+    let befores: Vec<Option<f64>> = sqlx::query_scalar(
+        "SELECT (before->>'weight_pct')::float8 FROM audit_log WHERE target_type = 'incentive_link' ORDER BY id",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(befores, [None, Some(60.0), Some(60.0), Some(70.0)]);
     let actions: Vec<String> = sqlx::query_scalar(
         "SELECT action FROM audit_log WHERE target_type = 'incentive_link' AND actor_user_id = $1 ORDER BY id",
     )
@@ -251,6 +276,7 @@ async fn links_are_checked_previewed_capped_at_100_percent_and_projected() {
         actions,
         [
             "incentive_link.create",
+            "incentive_link.update",
             "incentive_link.update",
             "incentive_link.delete"
         ]

@@ -364,7 +364,7 @@ async fn link_outcome(
     path: &str,
     plan: Uuid,
     link: Option<Uuid>,
-    form: LinkForm,
+    mut form: LinkForm,
 ) -> Result<Response, AppError> {
     let refusal = if form.wants_preview() {
         Refusal::default()
@@ -380,6 +380,10 @@ async fn link_outcome(
         Some(link) => link_page(state, caller, path, plan, link).await?,
     };
     page.link_preview = preview(&form, &views, "curve-preview");
+    if refusal.conflict {
+        // The next save goes over what is there now, once the person has seen it.
+        form.version = page.link_form.version.clone();
+    }
     page.link_form = form;
     let status = refusal.status();
     page.link_refusal = refusal;
