@@ -18,6 +18,8 @@ use axum::response::Html;
 use crate::error::AppError;
 use crate::repo::departments::{self, DepartmentOverview, DepartmentProfile};
 use crate::repo::organisation;
+use crate::services::metrics::objectives::ObjectiveView;
+use crate::services::metrics::scorecard::Scorecard;
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
 use crate::web::caller::Caller;
@@ -69,6 +71,7 @@ async fn list(
 pub struct DepartmentPage {
     pub layout: Layout,
     pub department: DepartmentProfile,
+    pub scorecard: Scorecard,
     /// The viewer heads this department (their own scorecard).
     pub is_own: bool,
     /// The viewer may record this department's KPI values.
@@ -81,9 +84,11 @@ async fn show(
     Path(slug): Path<String>,
     uri: Uri,
 ) -> Result<Html<String>, AppError> {
-    let department = departments::profile(&state.pool, &slug)
+    let today = crate::repo::metrics::today(&state.pool).await?;
+    let scorecard = crate::services::metrics::scorecard::load(&state.pool, &slug, today)
         .await?
         .ok_or(AppError::NotFound)?;
+    let department = scorecard.department.clone();
     let is_own = caller
         .user()
         .and_then(|u| u.department.as_ref())
@@ -92,6 +97,7 @@ async fn show(
     render(&DepartmentPage {
         layout: Layout::for_caller(&caller, uri.path()),
         department,
+        scorecard,
         is_own,
         can_edit,
     })
@@ -108,6 +114,48 @@ pub struct KpiPage {
     pub errors: FieldErrors,
     /// Set after a value was recorded (the page is shown again, ready for the next one).
     pub saved: bool,
+}
+
+/// A number however a template holds it (by value or behind references).
+pub trait Number {
+    fn get(&self) -> f64;
+}
+
+impl Number for f64 {
+    fn get(&self) -> f64 {
+        *self
+    }
+}
+
+impl<T: Number + ?Sized> Number for &T {
+    fn get(&self) -> f64 {
+        (**self).get()
+    }
+}
+
+impl DepartmentPage {
+    fn money(&self, amount: impl Number) -> String {
+        crate::web::money(amount.get())
+    }
+
+    /// An NPS for people: signed, one decimal.
+    fn nps(&self, value: impl Number) -> String {
+        format!("{:+.1}", value.get())
+    }
+
+    /// An objective's value as its metric is read.
+    fn value(&self, objective: &ObjectiveView, value: impl Number) -> String {
+        match objective.metric.as_str() {
+            "nps" | "enps" | "internal-nps" => format!("{:+.1}", value.get()),
+            _ => format!("{:.1}", value.get()),
+        }
+    }
+
+    fn progress_pct(&self, objective: &ObjectiveView) -> i64 {
+        objective
+            .progress
+            .map_or(0, |p| (p * 100.0).clamp(0.0, 100.0).round() as i64)
+    }
 }
 
 impl KpiPage {

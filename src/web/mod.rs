@@ -61,6 +61,17 @@ pub fn thousands(n: impl std::fmt::Display) -> String {
     grouped
 }
 
+/// An amount in currency units for people, e.g. 12,000.00.
+pub fn money(amount: f64) -> String {
+    let cents = (amount * 100.0).round() as i64;
+    let sign = if cents < 0 { "-" } else { "" };
+    format!(
+        "{sign}{}.{:02}",
+        thousands(cents.abs() / 100),
+        cents.abs() % 100
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -70,5 +81,7 @@ mod tests {
         assert_eq!(super::thousands(1_000), "1,000");
         assert_eq!(super::thousands(104_373), "104,373");
         assert_eq!(super::thousands(-1_234_567), "-1,234,567");
+        assert_eq!(super::money(12_000.0), "12,000.00");
+        assert_eq!(super::money(-0.5), "-0.50");
     }
 }

@@ -25,6 +25,7 @@ mod objectives;
 mod openapi;
 mod rollups;
 mod schema;
+mod scorecard;
 mod sessions;
 mod shutdown;
 mod survey;

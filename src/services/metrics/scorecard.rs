@@ -6,9 +6,13 @@ use serde::Serialize;
 use sqlx::PgPool;
 use time::Date;
 
+use super::breakdown::{Breakdown, breakdown};
+use super::chargeback::{ReasonCharge, ledger};
+use super::incentives::{PlanProjection, project};
 use super::objectives::{ObjectiveView, evaluate_all};
-use super::{NpsSummary, Rules, first_of_month, nps};
+use super::{NpsSummary, Rules, change_is_significant, first_of_month, nps};
 use crate::repo::departments::{self, DepartmentProfile};
+use crate::repo::metrics::Group;
 use crate::repo::metrics::{self as queries, ResponseFilter};
 use crate::repo::surveys;
 
@@ -18,6 +22,11 @@ pub struct TouchpointNps {
     pub name: String,
     #[serde(flatten)]
     pub nps: NpsSummary,
+    /// NPS of the 90 days before; null without responses then.
+    #[schema(required = true)]
+    pub previous_nps: Option<f64>,
+    /// The move from the previous 90 days is larger than the noise (95 %).
+    pub significant_change: bool,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -26,6 +35,8 @@ pub struct FailureDemand {
     pub cost_this_month: f64,
     pub contacts_this_quarter: i64,
     pub cost_this_quarter: f64,
+    /// This quarter's reasons, most costly first.
+    pub top_reasons: Vec<ReasonCharge>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -36,8 +47,12 @@ pub struct Scorecard {
     pub touchpoints: Vec<TouchpointNps>,
     /// What the departments it serves say (internal NPS), whole months of the last 90 days.
     pub internal_nps: NpsSummary,
+    /// The same, by rating department; groups too small to be anonymous left out.
+    pub internal_by_rater: Breakdown,
     pub objectives: Vec<ObjectiveView>,
     pub failure_demand: FailureDemand,
+    /// Plans paying on this department's objectives, projected at today's values.
+    pub incentives: Vec<PlanProjection>,
 }
 
 /// The scorecard of the department with this slug, as of `today`.
@@ -81,8 +96,19 @@ pub async fn load(
             department: None,
             ..customers.clone()
         };
+        let before = ResponseFilter {
+            from: from - time::Duration::days(90),
+            to: from,
+            ..filter.clone()
+        };
+        let (now, then) = (
+            queries::counts(pool, &filter).await?,
+            queries::counts(pool, &before).await?,
+        );
         touchpoints.push(TouchpointNps {
-            nps: nps(pool, &filter, customer_rules).await?,
+            nps: NpsSummary::from_counts(now, customer_rules),
+            previous_nps: then.nps(),
+            significant_change: change_is_significant(&then, &now),
             slug: touchpoint.slug,
             name: touchpoint.name,
         });
@@ -101,10 +127,26 @@ pub async fn load(
         },
     )
     .await?;
-    let objectives = evaluate_all(pool, today)
-        .await?
-        .into_iter()
+    let internal_by_rater = breakdown(
+        pool,
+        &internal,
+        Group::RespondentDepartment,
+        Rules {
+            protects_anonymity: true,
+            ..customer_rules
+        },
+    )
+    .await?;
+    let all_objectives = evaluate_all(pool, today).await?;
+    let objectives: Vec<ObjectiveView> = all_objectives
+        .iter()
         .filter(|o| o.owner_department.as_deref() == Some(slug))
+        .cloned()
+        .collect();
+    let own: Vec<uuid::Uuid> = objectives.iter().map(|o| o.id).collect();
+    let incentives = project(queries::plan_links(pool).await?, &all_objectives)
+        .into_iter()
+        .filter(|plan| plan.links.iter().any(|l| own.contains(&l.objective_id)))
         .collect();
     let month = first_of_month(today);
     let quarter = Date::from_calendar_date(
@@ -117,17 +159,26 @@ pub async fn load(
         queries::contact_totals(pool, Some(department.id), month, to).await?;
     let (contacts_this_quarter, cents_quarter) =
         queries::contact_totals(pool, Some(department.id), quarter, to).await?;
+    let top_reasons = ledger(pool, quarter, to)
+        .await?
+        .into_iter()
+        .find(|d| d.department.as_deref() == Some(slug))
+        .map(|d| d.reasons)
+        .unwrap_or_default();
     Ok(Some(Scorecard {
         department,
         nps: department_nps,
         touchpoints,
         internal_nps,
+        internal_by_rater,
         objectives,
         failure_demand: FailureDemand {
             contacts_this_month,
             cost_this_month: cents_month as f64 / 100.0,
             contacts_this_quarter,
             cost_this_quarter: cents_quarter as f64 / 100.0,
+            top_reasons,
         },
+        incentives,
     }))
 }

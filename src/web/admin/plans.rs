@@ -46,15 +46,7 @@ pub fn routes() -> Routes {
         )
 }
 
-/// An amount in currency units, e.g. 12,000.00.
-fn money(amount: f64) -> String {
-    let cents = (amount * 100.0).round() as i64;
-    format!(
-        "{}.{:02}",
-        crate::web::thousands(cents / 100),
-        (cents % 100).abs()
-    )
-}
+use crate::web::money;
 
 #[derive(askama::Template)]
 #[template(path = "admin/plans/index.html")]
