@@ -3,6 +3,7 @@
 
 pub mod api_tokens;
 pub mod audit;
+pub mod comments;
 pub mod contact_catalogue;
 pub mod contacts;
 pub mod departments;

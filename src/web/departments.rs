@@ -16,6 +16,7 @@ use axum::http::Uri;
 use axum::response::Html;
 
 use crate::error::AppError;
+use crate::repo::comments::{Comment, Cursor};
 use crate::repo::departments::{self, DepartmentOverview, DepartmentProfile};
 use crate::repo::organisation;
 use crate::services::metrics::objectives::ObjectiveView;
@@ -31,6 +32,11 @@ pub fn routes() -> Routes {
     Routes::default()
         .get("/departments", Access::SignedIn, list)
         .get("/departments/{slug}", Access::SignedIn, show)
+        .get(
+            "/departments/{slug}/comments",
+            Access::SignedIn,
+            comments_page,
+        )
         .get(
             "/departments/{slug}/kpis",
             Access::DepartmentEditor,
@@ -72,6 +78,9 @@ pub struct DepartmentPage {
     pub layout: Layout,
     pub department: DepartmentProfile,
     pub scorecard: Scorecard,
+    /// The newest detractor and passive comments attributed to it, and how many there are.
+    pub latest_comments: Vec<Comment>,
+    pub comment_count: i64,
     /// The viewer heads this department (their own scorecard).
     pub is_own: bool,
     /// The viewer may record this department's KPI values.
@@ -89,6 +98,9 @@ async fn show(
         .await?
         .ok_or(AppError::NotFound)?;
     let department = scorecard.department.clone();
+    let latest_comments =
+        repo::comments::page(&state.pool, department.id, None, None, None, 5).await?;
+    let comment_count = repo::comments::count(&state.pool, department.id, None, None).await?;
     let is_own = caller
         .user()
         .and_then(|u| u.department.as_ref())
@@ -98,6 +110,8 @@ async fn show(
         layout: Layout::for_caller(&caller, uri.path()),
         department,
         scorecard,
+        latest_comments,
+        comment_count,
         is_own,
         can_edit,
     })
@@ -257,5 +271,99 @@ async fn kpi_page_for(
         form,
         errors,
         saved,
+    })
+}
+
+#[derive(askama::Template)]
+#[template(path = "departments/comments.html")]
+pub struct CommentsPage {
+    pub layout: Layout,
+    pub department: DepartmentProfile,
+    pub comments: Vec<Comment>,
+    pub total: i64,
+    pub themes: Vec<(Uuid, String)>,
+    pub query: CommentsQuery,
+    /// The link to the next (older) page, when there is one.
+    pub older: Option<String>,
+}
+
+/// The comment list's filters and position, all in the query string (shareable).
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct CommentsQuery {
+    /// A theme's id, or empty for all.
+    pub theme: String,
+    /// `detractors`, `passives`, or empty for both.
+    pub kind: String,
+    /// The cursor of the last comment seen: `<unix microseconds>.<id>`.
+    pub after: String,
+}
+
+const COMMENTS_PER_PAGE: i64 = 50;
+
+fn parse_cursor(raw: &str) -> Option<Cursor> {
+    let (micros, id) = raw.split_once('.')?;
+    let micros: i128 = micros.parse().ok()?;
+    Some(Cursor {
+        submitted_at: time::OffsetDateTime::from_unix_timestamp_nanos(micros * 1000).ok()?,
+        id: id.parse().ok()?,
+    })
+}
+
+/// Every detractor and passive comment attributed to the department, newest first,
+/// 50 a page, filterable by theme.
+async fn comments_page(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(slug): Path<String>,
+    Query(query): Query<CommentsQuery>,
+    uri: Uri,
+) -> Result<Html<String>, AppError> {
+    let department = departments::profile(&state.pool, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let themes = repo::comments::themes(&state.pool, department.id).await?;
+    let theme = Uuid::parse_str(&query.theme)
+        .ok()
+        .filter(|id| themes.iter().any(|(t, _)| t == id));
+    let detractors = match query.kind.as_str() {
+        "detractors" => Some(true),
+        "passives" => Some(false),
+        _ => None,
+    };
+    let mut comments = repo::comments::page(
+        &state.pool,
+        department.id,
+        theme,
+        detractors,
+        parse_cursor(&query.after),
+        COMMENTS_PER_PAGE + 1,
+    )
+    .await?;
+    let older = (comments.len() as i64 > COMMENTS_PER_PAGE).then(|| {
+        comments.truncate(COMMENTS_PER_PAGE as usize);
+        let last = comments.last().expect("a full page");
+        let cursor = format!(
+            "{}.{}",
+            last.submitted_at.unix_timestamp_nanos() / 1000,
+            last.id
+        );
+        let kind = match detractors {
+            Some(true) => "detractors",
+            Some(false) => "passives",
+            None => "",
+        };
+        let theme = theme.map(|t| t.to_string()).unwrap_or_default();
+        format!("/departments/{slug}/comments?theme={theme}&kind={kind}&after={cursor}")
+    });
+    let total = repo::comments::count(&state.pool, department.id, theme, detractors).await?;
+    render(&CommentsPage {
+        layout: Layout::for_caller(&caller, uri.path()),
+        department,
+        comments,
+        total,
+        themes,
+        query,
+        older,
     })
 }

@@ -166,3 +166,80 @@ async fn every_section_of_the_scorecard_matches_a_recount() {
     assert!(page.contains("116.7 %"), "plan payout");
     assert!(page.contains("5,833.33</strong> of 5,000.00"));
 }
+
+#[tokio::test]
+async fn every_attributed_comment_is_reachable_newest_first_and_by_theme() {
+    let app = spawn_app().await;
+    let pool = &app.db.pool;
+    add_organisation(pool, "UTC").await;
+    let finance = add_department(pool, "finance", "Finance", "support").await;
+    let sales = add_department(pool, "sales", "Sales", "front-line").await;
+    let invoice = add_touchpoint(pool, "invoice", "Invoice", finance).await;
+    let call = add_touchpoint(pool, "sales-call", "Sales call", sales).await;
+    let survey = add_survey(pool, "relationship", "customer", None, None).await;
+    // A theme Finance owns catches billing words on any touchpoint.
+    sqlx::query("INSERT INTO themes (name, keywords, owner_department_id) VALUES ('Billing', '{charged}', $1)")
+        .bind(finance)
+        .execute(pool)
+        .await
+        .unwrap();
+    let now = OffsetDateTime::now_utc();
+    let mut rows = Vec::new();
+    for i in 0..120i64 {
+        let (touchpoint, comment, score) = match i % 4 {
+            0 => (invoice, format!("Invoice {i} was unclear"), 3),
+            1 => (invoice, format!("Invoice {i} fine-ish"), 7),
+            2 => (call, format!("Call {i}: charged twice"), 2),
+            _ => (call, format!("Call {i}: lovely"), 10),
+        };
+        rows.push(NewResponse {
+            touchpoint_id: Some(touchpoint),
+            comment: Some(comment),
+            ..customer_response(survey, score, now - Duration::minutes(i))
+        });
+    }
+    store_responses(pool, &rows).await;
+    app.signed_in_as("department-head").await;
+
+    // Finance: 30 unclear + 30 fine-ish invoices + 30 "charged" calls = 90; promoters never.
+    let mut seen = Vec::new();
+    let mut path = "/departments/finance/comments".to_owned();
+    for _ in 0..5 {
+        let page = app.get(&path).await.text().await.unwrap();
+        assert!(page.contains("90 comment(s)"));
+        seen.extend(
+            page.match_indices("<blockquote>")
+                .map(|(at, _)| page[at + 12..].split('<').next().unwrap().to_owned()),
+        );
+        match page.split("href=\"").find(|s| s.contains("after=")) {
+            Some(rest) => {
+                path = rest
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .replace("&#38;", "&")
+                    .replace("&amp;", "&")
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 90, "every comment, once (two pages)");
+    assert!(seen[0].contains(" 0 "), "newest first: {}", seen[0]);
+    assert!(!seen.iter().any(|c| c.contains("lovely")));
+    let billing: Uuid = sqlx::query_scalar("SELECT id FROM themes")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let page = app
+        .get(&format!(
+            "/departments/finance/comments?theme={billing}&kind=detractors"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("30 comment(s)"));
+    assert!(!page.contains("Invoice 0 was unclear"));
+    let scorecard = app.get("/departments/finance").await.text().await.unwrap();
+    assert!(scorecard.contains("All 90 comments, by theme"));
+}
