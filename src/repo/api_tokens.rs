@@ -1,5 +1,6 @@
 //! API tokens of other systems: only a SHA-256 of each token is stored.
 
+use const_format::concatcp;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -72,8 +73,10 @@ const TOKEN_COLUMNS: &str =
 
 #[tracing::instrument(skip_all)]
 pub async fn list(pool: &sqlx::PgPool) -> Result<Vec<TokenListing>, sqlx::Error> {
-    sqlx::query_as::<_, TokenListing>(&format!(
-        "SELECT {TOKEN_COLUMNS} ORDER BY t.created_at DESC"
+    sqlx::query_as::<_, TokenListing>(concatcp!(
+        "SELECT ",
+        TOKEN_COLUMNS,
+        " ORDER BY t.created_at DESC"
     ))
     .fetch_all(pool)
     .await
@@ -90,9 +93,13 @@ pub async fn search(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<TokenListing>, sqlx::Error> {
-    sqlx::query_as::<_, TokenListing>(&format!(
-        "SELECT {TOKEN_COLUMNS} WHERE {TOKEN_SEARCH}
-         ORDER BY t.revoked_at IS NOT NULL, t.created_at DESC, t.id LIMIT $2 OFFSET $3"
+    sqlx::query_as::<_, TokenListing>(concatcp!(
+        "SELECT ",
+        TOKEN_COLUMNS,
+        " WHERE ",
+        TOKEN_SEARCH,
+        r#"
+         ORDER BY t.revoked_at IS NOT NULL, t.created_at DESC, t.id LIMIT $2 OFFSET $3"#
     ))
     .bind(search.map(crate::repo::contains_pattern))
     .bind(limit)
@@ -103,8 +110,9 @@ pub async fn search(
 
 #[tracing::instrument(skip_all)]
 pub async fn count(pool: &sqlx::PgPool, search: Option<&str>) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM api_tokens t WHERE {TOKEN_SEARCH}"
+    sqlx::query_scalar(concatcp!(
+        "SELECT count(*) FROM api_tokens t WHERE ",
+        TOKEN_SEARCH
     ))
     .bind(search.map(crate::repo::contains_pattern))
     .fetch_one(pool)
@@ -113,7 +121,7 @@ pub async fn count(pool: &sqlx::PgPool, search: Option<&str>) -> Result<i64, sql
 
 #[tracing::instrument(skip_all)]
 pub async fn get(pool: &sqlx::PgPool, id: Uuid) -> Result<Option<TokenListing>, sqlx::Error> {
-    sqlx::query_as::<_, TokenListing>(&format!("SELECT {TOKEN_COLUMNS} WHERE t.id = $1"))
+    sqlx::query_as::<_, TokenListing>(concatcp!("SELECT ", TOKEN_COLUMNS, " WHERE t.id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await

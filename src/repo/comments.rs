@@ -1,6 +1,7 @@
 //! The why: customers' detractor and passive comments attributed to a department —
 //! through a touchpoint it owns, or a theme it owns — newest first, paged by keyset.
 
+use const_format::concatcp;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -47,12 +48,14 @@ pub async fn page(
     cursor: Option<Cursor>,
     limit: i64,
 ) -> Result<Vec<Comment>, sqlx::Error> {
-    sqlx::query_as::<_, Comment>(&format!(
+    sqlx::query_as::<_, Comment>(concatcp!(
         r#"SELECT r.id, r.score, r.comment, r.submitted_at, t.name AS touchpoint, r.segment,
                   coalesce((SELECT array_agg(th.name ORDER BY th.name) FROM response_themes rt
                             JOIN themes th ON th.id = rt.theme_id
-                            WHERE rt.response_id = r.id AND th.archived_at IS NULL), '{{}}') AS themes
-           {ATTRIBUTED}
+                            WHERE rt.response_id = r.id AND th.archived_at IS NULL), '{}') AS themes
+           "#,
+        ATTRIBUTED,
+        r#"
              AND ($4::timestamptz IS NULL OR (r.submitted_at, r.id) < ($4, $5))
            ORDER BY r.submitted_at DESC, r.id DESC
            LIMIT $6"#
@@ -75,7 +78,7 @@ pub async fn count(
     theme: Option<Uuid>,
     detractors: Option<bool>,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(&format!("SELECT count(*) {ATTRIBUTED}"))
+    sqlx::query_scalar(concatcp!("SELECT count(*) ", ATTRIBUTED))
         .bind(department)
         .bind(theme)
         .bind(detractors)

@@ -1,5 +1,6 @@
 //! Departments and the internal-customer links between them.
 
+use const_format::concatcp;
 use sqlx::PgPool;
 
 /// A department as the home page lists it.
@@ -165,9 +166,10 @@ pub async fn editable_list(
     pool: &PgPool,
     search: &str,
 ) -> Result<Vec<EditableDepartment>, sqlx::Error> {
-    sqlx::query_as::<_, EditableDepartment>(&format!(
-        "{EDITABLE} WHERE $1 = '' OR d.name ILIKE '%' || $1 || '%' OR d.slug::text ILIKE '%' || $1 || '%'
-         ORDER BY d.archived_at IS NOT NULL, lower(d.name)"
+    sqlx::query_as::<_, EditableDepartment>(concatcp!(
+        EDITABLE,
+        r#" WHERE $1 = '' OR d.name ILIKE '%' || $1 || '%' OR d.slug::text ILIKE '%' || $1 || '%'
+         ORDER BY d.archived_at IS NOT NULL, lower(d.name)"#
     ))
     .bind(search)
     .fetch_all(pool)
@@ -179,7 +181,7 @@ pub async fn editable(
     pool: &PgPool,
     id: uuid::Uuid,
 ) -> Result<Option<EditableDepartment>, sqlx::Error> {
-    sqlx::query_as::<_, EditableDepartment>(&format!("{EDITABLE} WHERE d.id = $1"))
+    sqlx::query_as::<_, EditableDepartment>(concatcp!(EDITABLE, " WHERE d.id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await

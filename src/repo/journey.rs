@@ -1,6 +1,7 @@
 //! The customer journey as the CX lead edits it: ordered stages, and touchpoints (each
 //! in a stage, with a channel and an owning department).
 
+use const_format::concatcp;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -49,8 +50,9 @@ const TOUCHPOINTS: &str = r#"
 /// Every touchpoint, in use first, in journey order.
 #[tracing::instrument(skip_all)]
 pub async fn touchpoints(pool: &PgPool) -> Result<Vec<Touchpoint>, sqlx::Error> {
-    sqlx::query_as::<_, Touchpoint>(&format!(
-        "{TOUCHPOINTS} ORDER BY t.archived_at IS NOT NULL, t.position, lower(t.name)"
+    sqlx::query_as::<_, Touchpoint>(concatcp!(
+        TOUCHPOINTS,
+        " ORDER BY t.archived_at IS NOT NULL, t.position, lower(t.name)"
     ))
     .fetch_all(pool)
     .await
@@ -58,7 +60,7 @@ pub async fn touchpoints(pool: &PgPool) -> Result<Vec<Touchpoint>, sqlx::Error> 
 
 #[tracing::instrument(skip_all)]
 pub async fn touchpoint(pool: &PgPool, id: Uuid) -> Result<Option<Touchpoint>, sqlx::Error> {
-    sqlx::query_as::<_, Touchpoint>(&format!("{TOUCHPOINTS} WHERE t.id = $1"))
+    sqlx::query_as::<_, Touchpoint>(concatcp!(TOUCHPOINTS, " WHERE t.id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await

@@ -1,6 +1,7 @@
 //! Objectives as the CX lead edits them: org-wide ones and the department objectives
 //! cascaded from them.
 
+use const_format::concatcp;
 use sqlx::{PgConnection, PgPool};
 use time::Date;
 use uuid::Uuid;
@@ -47,16 +48,14 @@ const OBJECTIVES: &str = r#"
 /// Every objective: in use first, org-wide before departments', by title.
 #[tracing::instrument(skip_all)]
 pub async fn list(pool: &PgPool) -> Result<Vec<Objective>, sqlx::Error> {
-    sqlx::query_as::<_, Objective>(&format!(
-        "{OBJECTIVES} ORDER BY o.archived_at IS NOT NULL, o.owner_department_id IS NOT NULL, d.name, lower(o.title)"
-    ))
+    sqlx::query_as::<_, Objective>(concatcp!(OBJECTIVES, " ORDER BY o.archived_at IS NOT NULL, o.owner_department_id IS NOT NULL, d.name, lower(o.title)"))
     .fetch_all(pool)
     .await
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<Objective>, sqlx::Error> {
-    sqlx::query_as::<_, Objective>(&format!("{OBJECTIVES} WHERE o.id = $1"))
+    sqlx::query_as::<_, Objective>(concatcp!(OBJECTIVES, " WHERE o.id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await

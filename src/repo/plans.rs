@@ -1,5 +1,6 @@
 //! Incentive plans and their links to objectives, as the CX lead edits them.
 
+use const_format::concatcp;
 use sqlx::{PgConnection, PgPool};
 use time::Date;
 use uuid::Uuid;
@@ -33,8 +34,9 @@ const PLANS: &str = r#"
 
 #[tracing::instrument(skip_all)]
 pub async fn list(pool: &PgPool) -> Result<Vec<Plan>, sqlx::Error> {
-    sqlx::query_as::<_, Plan>(&format!(
-        "{PLANS} ORDER BY p.archived_at IS NOT NULL, lower(p.name)"
+    sqlx::query_as::<_, Plan>(concatcp!(
+        PLANS,
+        " ORDER BY p.archived_at IS NOT NULL, lower(p.name)"
     ))
     .fetch_all(pool)
     .await
@@ -42,7 +44,7 @@ pub async fn list(pool: &PgPool) -> Result<Vec<Plan>, sqlx::Error> {
 
 #[tracing::instrument(skip_all)]
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<Plan>, sqlx::Error> {
-    sqlx::query_as::<_, Plan>(&format!("{PLANS} WHERE p.id = $1"))
+    sqlx::query_as::<_, Plan>(concatcp!(PLANS, " WHERE p.id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await

@@ -2,6 +2,7 @@
 //! form and share panel need, and the writes (create, edit, close, archive), each taking
 //! the transaction that also records the audit entry.
 
+use const_format::concatcp;
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -55,17 +56,21 @@ pub async fn list(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<SurveyRow>, sqlx::Error> {
-    sqlx::query_as::<_, SurveyRow>(&format!(
+    sqlx::query_as::<_, SurveyRow>(concatcp!(
         r#"
         SELECT s.id, s.slug::text, s.name, s.kind, t.name AS touchpoint, d.name AS rated_department,
-               {STATUS} AS status, s.archived_at IS NOT NULL AS archived,
+               "#,
+        STATUS,
+        r#" AS status, s.archived_at IS NOT NULL AS archived,
                coalesce((SELECT sum(r.promoters + r.passives + r.detractors)
                          FROM response_rollups_daily r
                          WHERE r.survey_id = s.id AND r.day >= $3), 0)::bigint AS responses_30_days
         FROM surveys s
         LEFT JOIN touchpoints t ON t.id = s.touchpoint_id
         LEFT JOIN departments d ON d.id = s.rated_department_id
-        WHERE {FILTER}
+        WHERE "#,
+        FILTER,
+        r#"
         ORDER BY s.archived_at IS NOT NULL, lower(s.name), s.id
         OFFSET $4 LIMIT $5
         "#
@@ -82,7 +87,7 @@ pub async fn list(
 /// How many surveys the filter matches (for paging).
 #[tracing::instrument(skip_all)]
 pub async fn count(pool: &PgPool, filter: &SurveyFilter) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(&format!("SELECT count(*) FROM surveys s WHERE {FILTER}"))
+    sqlx::query_scalar(concatcp!("SELECT count(*) FROM surveys s WHERE ", FILTER))
         .bind(filter.search.as_deref())
         .bind(filter.include_archived)
         .fetch_one(pool)
@@ -114,11 +119,10 @@ pub struct AdminSurvey {
 
 #[tracing::instrument(skip_all)]
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<AdminSurvey>, sqlx::Error> {
-    sqlx::query_as::<_, AdminSurvey>(&format!(
-        r#"
+    sqlx::query_as::<_, AdminSurvey>(concatcp!(r#"
         SELECT s.id, s.slug::text, s.name, s.kind, s.public_token, s.question,
                s.touchpoint_id, t.name AS touchpoint, s.rated_department_id, d.name AS rated_department,
-               s.min_sample, s.opens_at, s.closed_at, {STATUS} AS status,
+               s.min_sample, s.opens_at, s.closed_at, "#, STATUS, r#" AS status,
                s.archived_at IS NOT NULL AS archived, s.version,
                coalesce((SELECT sum(r.promoters + r.passives + r.detractors)
                          FROM response_rollups_daily r WHERE r.survey_id = s.id), 0)::bigint AS responses
@@ -126,8 +130,7 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<AdminSurvey>, sqlx::E
         LEFT JOIN touchpoints t ON t.id = s.touchpoint_id
         LEFT JOIN departments d ON d.id = s.rated_department_id
         WHERE s.id = $1
-        "#
-    ))
+        "#))
     .bind(id)
     .fetch_optional(pool)
     .await

@@ -1,6 +1,7 @@
 //! Themes: keywords that route a comment to the department that can fix its cause; and
 //! the jobs that re-tag past comments after a theme changed.
 
+use const_format::concatcp;
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -48,8 +49,10 @@ const THEME_COLUMNS: &str = r#"
 /// Every theme, in use first, then by name.
 #[tracing::instrument(skip_all)]
 pub async fn list(pool: &PgPool) -> Result<Vec<Theme>, sqlx::Error> {
-    sqlx::query_as::<_, Theme>(&format!(
-        "SELECT {THEME_COLUMNS} ORDER BY t.archived_at IS NOT NULL, lower(t.name)"
+    sqlx::query_as::<_, Theme>(concatcp!(
+        "SELECT ",
+        THEME_COLUMNS,
+        " ORDER BY t.archived_at IS NOT NULL, lower(t.name)"
     ))
     .fetch_all(pool)
     .await
@@ -57,7 +60,7 @@ pub async fn list(pool: &PgPool) -> Result<Vec<Theme>, sqlx::Error> {
 
 #[tracing::instrument(skip_all)]
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<Theme>, sqlx::Error> {
-    sqlx::query_as::<_, Theme>(&format!("SELECT {THEME_COLUMNS} WHERE t.id = $1"))
+    sqlx::query_as::<_, Theme>(concatcp!("SELECT ", THEME_COLUMNS, " WHERE t.id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await

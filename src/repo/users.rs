@@ -1,5 +1,6 @@
 //! People who log in to Centric.
 
+use const_format::concatcp;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -130,9 +131,13 @@ pub async fn search(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<UserRecord>, sqlx::Error> {
-    sqlx::query_as::<_, UserRecord>(&format!(
-        "SELECT {USER_COLUMNS} WHERE {USER_SEARCH}
-         ORDER BY u.disabled_at IS NOT NULL, lower(u.name), u.id LIMIT $2 OFFSET $3"
+    sqlx::query_as::<_, UserRecord>(concatcp!(
+        "SELECT ",
+        USER_COLUMNS,
+        " WHERE ",
+        USER_SEARCH,
+        r#"
+         ORDER BY u.disabled_at IS NOT NULL, lower(u.name), u.id LIMIT $2 OFFSET $3"#
     ))
     .bind(search.map(crate::repo::contains_pattern))
     .bind(limit)
@@ -143,15 +148,18 @@ pub async fn search(
 
 #[tracing::instrument(skip_all)]
 pub async fn count(pool: &PgPool, search: Option<&str>) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(&format!("SELECT count(*) FROM users u WHERE {USER_SEARCH}"))
-        .bind(search.map(crate::repo::contains_pattern))
-        .fetch_one(pool)
-        .await
+    sqlx::query_scalar(concatcp!(
+        "SELECT count(*) FROM users u WHERE ",
+        USER_SEARCH
+    ))
+    .bind(search.map(crate::repo::contains_pattern))
+    .fetch_one(pool)
+    .await
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<UserRecord>, sqlx::Error> {
-    sqlx::query_as::<_, UserRecord>(&format!("SELECT {USER_COLUMNS} WHERE u.id = $1"))
+    sqlx::query_as::<_, UserRecord>(concatcp!("SELECT ", USER_COLUMNS, " WHERE u.id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await
