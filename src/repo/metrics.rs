@@ -74,13 +74,13 @@ pub enum Group {
 }
 
 impl Group {
-    /// The key and label columns (fixed SQL, never input).
-    fn columns(self) -> (&'static str, &'static str) {
+    /// The name the query's grouping parameter takes.
+    fn as_param(self) -> &'static str {
         match self {
-            Self::Touchpoint => ("t.slug::text", "t.name"),
-            Self::Department => ("ad.slug::text", "ad.name"),
-            Self::Segment => ("r.segment", "r.segment"),
-            Self::RespondentDepartment => ("rd.slug::text", "rd.name"),
+            Self::Touchpoint => "touchpoint",
+            Self::Department => "department",
+            Self::Segment => "segment",
+            Self::RespondentDepartment => "respondent_department",
         }
     }
 }
@@ -121,11 +121,16 @@ async fn counted(
         #[sqlx(flatten)]
         counts: CountRow,
     }
-    let (key, label) = group.map_or(("NULL::text", "NULL::text"), Group::columns);
-    let rows = sqlx::query_as::<_, CellRow>(&format!(
+    // One static query: the grouping is a bound parameter ($10), chosen by CASE.
+    let rows = sqlx::query_as::<_, CellRow>(
         r#"
         SELECT CASE WHEN $8::text IS NULL THEN $1 ELSE date_trunc($8, r.day)::date END AS period_start,
-               {key} AS key, {label} AS label,
+               CASE $10::text WHEN 'touchpoint' THEN t.slug::text WHEN 'department' THEN ad.slug::text
+                              WHEN 'segment' THEN r.segment WHEN 'respondent_department' THEN rd.slug::text
+               END AS key,
+               CASE $10::text WHEN 'touchpoint' THEN t.name WHEN 'department' THEN ad.name
+                              WHEN 'segment' THEN r.segment WHEN 'respondent_department' THEN rd.name
+               END AS label,
                sum(r.promoters)::bigint AS promoters, sum(r.passives)::bigint AS passives,
                sum(r.detractors)::bigint AS detractors
         FROM response_rollups_daily r
@@ -142,8 +147,8 @@ async fn counted(
           AND ($9::uuid IS NULL OR r.respondent_department_id = $9)
         GROUP BY 1, 2, 3
         ORDER BY 2 NULLS LAST, 1
-        "#
-    ))
+        "#,
+    )
     .bind(filter.from)
     .bind(filter.to)
     .bind(filter.survey)
@@ -153,6 +158,7 @@ async fn counted(
     .bind(filter.segment.as_deref())
     .bind(bucket)
     .bind(filter.respondent_department)
+    .bind(group.map(Group::as_param))
     .fetch_all(pool)
     .await?;
     Ok(rows
