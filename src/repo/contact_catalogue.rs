@@ -3,6 +3,7 @@
 //! share their shape, so one set of functions serves both; what differs is the one
 //! column each has of its own.
 
+use const_format::concatcp;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -21,49 +22,11 @@ impl Catalogue {
         }
     }
 
-    /// Table names come from this closed list only, never from a request.
-    fn table(self) -> &'static str {
-        match self {
-            Self::Reasons => "contact_reasons",
-            Self::Channels => "channels",
-        }
-    }
-
     /// The unique constraint on the slug (a second line of defence behind the check).
     pub fn slug_key(self) -> &'static str {
         match self {
             Self::Reasons => "contact_reasons_slug_key",
             Self::Channels => "channels_slug_key",
-        }
-    }
-
-    /// The column only this catalogue has.
-    fn own_column(self) -> &'static str {
-        match self {
-            Self::Reasons => "department_id",
-            Self::Channels => "unit_cost_cents",
-        }
-    }
-
-    /// The listing's columns that differ between the catalogues (aliased the same for
-    /// both), with the joins they need.
-    fn listing_columns(self) -> &'static str {
-        match self {
-            Self::Reasons => {
-                "e.department_id, d.name AS department_name, NULL::bigint AS unit_cost_cents,
-                 coalesce(n.contacts, 0)::bigint AS contacts
-                 FROM contact_reasons e
-                 LEFT JOIN departments d ON d.id = e.department_id
-                 LEFT JOIN (SELECT reason_id, sum(contacts) AS contacts FROM contact_rollups_daily
-                            GROUP BY reason_id) n ON n.reason_id = e.id"
-            }
-            Self::Channels => {
-                "NULL::uuid AS department_id, NULL::text AS department_name, e.unit_cost_cents,
-                 coalesce(n.contacts, 0)::bigint AS contacts
-                 FROM channels e
-                 LEFT JOIN (SELECT channel_id, sum(contacts) AS contacts FROM contact_rollups_daily
-                            GROUP BY channel_id) n ON n.channel_id = e.id"
-            }
         }
     }
 
@@ -75,7 +38,74 @@ impl Catalogue {
             Self::Channels => 0x6368_616e_6e6c, // "channl"
         }
     }
+
+    /// This catalogue's statements.
+    fn sql(self) -> &'static Statements {
+        match self {
+            Self::Reasons => &REASONS,
+            Self::Channels => &CHANNELS,
+        }
+    }
 }
+
+/// Every statement, written out per catalogue at compile time: table and column names
+/// come from these two literals only, and every value is a bound parameter.
+struct Statements {
+    list: &'static str,
+    count: &'static str,
+    get: &'static str,
+    taken: &'static str,
+    insert: &'static str,
+    lock: &'static str,
+    update: &'static str,
+}
+
+const SELECT_HEAD: &str =
+    "SELECT e.id, e.slug::text AS slug, e.name, e.archived_at IS NOT NULL AS archived, e.version, ";
+
+macro_rules! statements {
+    ($table:literal, $own:literal, $listing:literal, $locked_own:literal) => {
+        Statements {
+            list: concatcp!(SELECT_HEAD, $listing, " WHERE ", SEARCH,
+                " ORDER BY e.archived_at IS NOT NULL, lower(e.name), e.id LIMIT $2 OFFSET $3"),
+            count: concatcp!("SELECT count(*) FROM ", $table, " e WHERE ", SEARCH),
+            get: concatcp!(SELECT_HEAD, $listing, " WHERE e.id = $1"),
+            taken: concatcp!(
+                "SELECT coalesce(bool_or(slug::text = $1), false), coalesce(bool_or(lower(name) = lower($2)), false) FROM ",
+                $table,
+                " WHERE (slug::text = $1 OR lower(name) = lower($2)) AND id IS DISTINCT FROM $3"
+            ),
+            insert: concatcp!("INSERT INTO ", $table, " (slug, name, ", $own, ") VALUES ($1, $2, $3) RETURNING id"),
+            lock: concatcp!("SELECT name, ", $locked_own,
+                ", archived_at IS NOT NULL AS archived, version FROM ", $table, " WHERE id = $1 FOR UPDATE"),
+            update: concatcp!("UPDATE ", $table, " SET name = $2, ", $own,
+                " = $3, archived_at = CASE WHEN $4 THEN coalesce(archived_at, now()) END, version = version + 1 WHERE id = $1 RETURNING version"),
+        }
+    };
+}
+
+const REASONS: Statements = statements!(
+    "contact_reasons",
+    "department_id",
+    "e.department_id, d.name AS department_name, NULL::bigint AS unit_cost_cents,
+                 coalesce(n.contacts, 0)::bigint AS contacts
+                 FROM contact_reasons e
+                 LEFT JOIN departments d ON d.id = e.department_id
+                 LEFT JOIN (SELECT reason_id, sum(contacts) AS contacts FROM contact_rollups_daily
+                            GROUP BY reason_id) n ON n.reason_id = e.id",
+    "department_id, NULL::bigint AS unit_cost_cents"
+);
+
+const CHANNELS: Statements = statements!(
+    "channels",
+    "unit_cost_cents",
+    "NULL::uuid AS department_id, NULL::text AS department_name, e.unit_cost_cents,
+                 coalesce(n.contacts, 0)::bigint AS contacts
+                 FROM channels e
+                 LEFT JOIN (SELECT channel_id, sum(contacts) AS contacts FROM contact_rollups_daily
+                            GROUP BY channel_id) n ON n.channel_id = e.id",
+    "NULL::uuid AS department_id, unit_cost_cents"
+);
 
 /// A reason or channel as the CX lead sees and edits it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -101,13 +131,6 @@ impl Entry {
     }
 }
 
-fn select(catalogue: Catalogue) -> String {
-    format!(
-        "SELECT e.id, e.slug::text AS slug, e.name, e.archived_at IS NOT NULL AS archived, e.version, {}",
-        catalogue.listing_columns()
-    )
-}
-
 const SEARCH: &str = "($1::text IS NULL OR e.name ILIKE $1 OR e.slug::text ILIKE $1)";
 
 /// One page of entries whose name or slug contains `search`: in use first, then by name.
@@ -119,15 +142,12 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<Entry>, sqlx::Error> {
-    sqlx::query_as::<_, Entry>(&format!(
-        "{} WHERE {SEARCH} ORDER BY e.archived_at IS NOT NULL, lower(e.name), e.id LIMIT $2 OFFSET $3",
-        select(catalogue)
-    ))
-    .bind(search.map(super::contains_pattern))
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
-    .await
+    sqlx::query_as::<_, Entry>(catalogue.sql().list)
+        .bind(search.map(super::contains_pattern))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(pool)
+        .await
 }
 
 #[tracing::instrument(skip_all)]
@@ -136,13 +156,10 @@ pub async fn count(
     catalogue: Catalogue,
     search: Option<&str>,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM {} e WHERE {SEARCH}",
-        catalogue.table()
-    ))
-    .bind(search.map(super::contains_pattern))
-    .fetch_one(pool)
-    .await
+    sqlx::query_scalar(catalogue.sql().count)
+        .bind(search.map(super::contains_pattern))
+        .fetch_one(pool)
+        .await
 }
 
 #[tracing::instrument(skip_all)]
@@ -151,7 +168,7 @@ pub async fn get(
     catalogue: Catalogue,
     id: Uuid,
 ) -> Result<Option<Entry>, sqlx::Error> {
-    sqlx::query_as::<_, Entry>(&format!("{} WHERE e.id = $1", select(catalogue)))
+    sqlx::query_as::<_, Entry>(catalogue.sql().get)
         .bind(id)
         .fetch_optional(pool)
         .await
@@ -189,16 +206,12 @@ pub async fn taken(
     name: &str,
     except: Option<Uuid>,
 ) -> Result<(bool, bool), sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT coalesce(bool_or(slug::text = $1), false), coalesce(bool_or(lower(name) = lower($2)), false)
-         FROM {} WHERE (slug::text = $1 OR lower(name) = lower($2)) AND id IS DISTINCT FROM $3",
-        catalogue.table()
-    ))
-    .bind(slug)
-    .bind(name)
-    .bind(except)
-    .fetch_one(conn)
-    .await
+    sqlx::query_as(catalogue.sql().taken)
+        .bind(slug)
+        .bind(name)
+        .bind(except)
+        .fetch_one(conn)
+        .await
 }
 
 #[tracing::instrument(skip_all)]
@@ -208,12 +221,8 @@ pub async fn insert(
     slug: &str,
     fields: &EntryFields,
 ) -> Result<Uuid, sqlx::Error> {
-    let sql = format!(
-        "INSERT INTO {} (slug, name, {}) VALUES ($1, $2, $3) RETURNING id",
-        catalogue.table(),
-        catalogue.own_column()
-    );
-    let query = sqlx::query_scalar::<_, Uuid>(&sql)
+    let sql = catalogue.sql().insert;
+    let query = sqlx::query_scalar::<_, Uuid>(sql)
         .bind(slug)
         .bind(&fields.name);
     bind_own(query, catalogue, fields).fetch_one(conn).await
@@ -240,18 +249,10 @@ pub async fn lock(
     id: Uuid,
 ) -> Result<Option<(EntryFields, bool, i32)>, sqlx::Error> {
     use sqlx::Row;
-    let own = match catalogue {
-        Catalogue::Reasons => "department_id, NULL::bigint AS unit_cost_cents",
-        Catalogue::Channels => "NULL::uuid AS department_id, unit_cost_cents",
-    };
-    let row = sqlx::query(&format!(
-        "SELECT name, {own}, archived_at IS NOT NULL AS archived, version
-         FROM {} WHERE id = $1 FOR UPDATE",
-        catalogue.table()
-    ))
-    .bind(id)
-    .fetch_optional(conn)
-    .await?;
+    let row = sqlx::query(catalogue.sql().lock)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
     row.map(|row| {
         let fields = EntryFields {
             name: row.try_get("name")?,
@@ -272,15 +273,8 @@ pub async fn update(
     fields: &EntryFields,
     archived: bool,
 ) -> Result<(), sqlx::Error> {
-    let sql = format!(
-        "UPDATE {} SET name = $2, {} = $3,
-                archived_at = CASE WHEN $4 THEN coalesce(archived_at, now()) END,
-                version = version + 1
-         WHERE id = $1 RETURNING version",
-        catalogue.table(),
-        catalogue.own_column()
-    );
-    let query = sqlx::query_scalar::<_, i32>(&sql)
+    let sql = catalogue.sql().update;
+    let query = sqlx::query_scalar::<_, i32>(sql)
         .bind(id)
         .bind(&fields.name);
     bind_own(query, catalogue, fields)
