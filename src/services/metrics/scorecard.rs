@@ -157,14 +157,12 @@ pub async fn load(
     .expect("a first of month");
     let (contacts_this_month, cents_month) =
         queries::contact_totals(pool, Some(department.id), month, to).await?;
-    let (contacts_this_quarter, cents_quarter) =
-        queries::contact_totals(pool, Some(department.id), quarter, to).await?;
-    let top_reasons = ledger(pool, quarter, to)
+    // The quarter's totals are the department's line of the ledger, with its reasons.
+    let (contacts_this_quarter, cost_this_quarter, top_reasons) = ledger(pool, quarter, to)
         .await?
         .into_iter()
         .find(|d| d.department.as_deref() == Some(slug))
-        .map(|d| d.reasons)
-        .unwrap_or_default();
+        .map_or((0, 0.0, Vec::new()), |d| (d.contacts, d.cost, d.reasons));
     Ok(Some(Scorecard {
         department,
         nps: department_nps,
@@ -176,7 +174,7 @@ pub async fn load(
             contacts_this_month,
             cost_this_month: cents_month as f64 / 100.0,
             contacts_this_quarter,
-            cost_this_quarter: cents_quarter as f64 / 100.0,
+            cost_this_quarter,
             top_reasons,
         },
         incentives,
