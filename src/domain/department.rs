@@ -37,3 +37,47 @@ impl DepartmentKind {
         }
     }
 }
+
+/// The business functions whose scorecards carry a panel of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BusinessFunction {
+    Hr,
+    Finance,
+    Legal,
+    It,
+}
+
+impl BusinessFunction {
+    pub const ALL: [Self; 4] = [Self::Hr, Self::Finance, Self::Legal, Self::It];
+
+    /// The stored value; an empty string is "none of these" (None).
+    pub fn parse(raw: &str) -> Result<Option<Self>, Invalid> {
+        match raw {
+            "" => Ok(None),
+            _ => Self::ALL
+                .into_iter()
+                .find(|f| f.as_str() == raw)
+                .map(Some)
+                .ok_or_else(|| Invalid::new("choose a function from the list")),
+        }
+    }
+
+    /// The value stored in `departments.business_function`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hr => "hr",
+            Self::Finance => "finance",
+            Self::Legal => "legal",
+            Self::It => "it",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Hr => "Human resources",
+            Self::Finance => "Finance",
+            Self::Legal => "Legal",
+            Self::It => "IT",
+        }
+    }
+}

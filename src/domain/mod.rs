@@ -10,7 +10,7 @@ mod survey;
 mod theme;
 
 pub use account::{Email, Password, Role, TokenScope};
-pub use department::DepartmentKind;
+pub use department::{BusinessFunction, DepartmentKind};
 pub use form::{FieldErrors, parse_date, parse_number};
 pub use money::Cents;
 pub use score::{Category, Score};

@@ -66,6 +66,9 @@ pub struct DepartmentProfile {
     pub slug: String,
     pub name: String,
     pub kind: String,
+    /// hr, finance, legal or it: the panel its scorecard adds; null for any other.
+    #[schema(required = true)]
+    pub business_function: Option<String>,
     pub impact_statement: String,
     #[schema(required = true)]
     pub head_name: Option<String>,
@@ -87,7 +90,7 @@ impl DepartmentProfile {
 pub async fn profile(pool: &PgPool, slug: &str) -> Result<Option<DepartmentProfile>, sqlx::Error> {
     sqlx::query_as::<_, DepartmentProfile>(
         r#"
-        SELECT d.id, d.slug, d.name, d.kind, d.impact_statement, head.name AS head_name,
+        SELECT d.id, d.slug, d.name, d.kind, d.business_function, d.impact_statement, head.name AS head_name,
                coalesce((SELECT array_agg(c.name ORDER BY c.name) FROM department_links l
                          JOIN departments c ON c.id = l.customer_id
                          WHERE l.supplier_id = d.id AND c.archived_at IS NULL), '{}') AS serves,
@@ -132,6 +135,7 @@ pub async fn choices(
 /// The unique indexes a department's name and slug must respect.
 pub const NAME_KEY: &str = "departments_name_key";
 pub const SLUG_KEY: &str = "departments_slug_key";
+pub const FUNCTION_KEY: &str = "departments_business_function_key";
 
 /// A department as the CX lead edits it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -140,6 +144,7 @@ pub struct EditableDepartment {
     pub slug: String,
     pub name: String,
     pub kind: String,
+    pub business_function: Option<String>,
     pub impact_statement: String,
     pub head_user_id: Option<uuid::Uuid>,
     pub head_name: Option<String>,
@@ -152,8 +157,8 @@ pub struct EditableDepartment {
 }
 
 const EDITABLE: &str = r#"
-    SELECT d.id, d.slug::text AS slug, d.name, d.kind, d.impact_statement, d.head_user_id,
-           head.name AS head_name,
+    SELECT d.id, d.slug::text AS slug, d.name, d.kind, d.business_function, d.impact_statement,
+           d.head_user_id, head.name AS head_name,
            coalesce((SELECT array_agg(l.customer_id) FROM department_links l WHERE l.supplier_id = d.id), '{}') AS serves,
            d.archived_at IS NOT NULL AS archived, d.version,
            (SELECT count(*) FROM touchpoints t WHERE t.owner_department_id = d.id AND t.archived_at IS NULL) AS touchpoints
@@ -192,6 +197,7 @@ pub async fn editable(
 pub struct DepartmentFields {
     pub name: String,
     pub kind: String,
+    pub business_function: Option<String>,
     pub impact_statement: String,
     pub head_user_id: Option<uuid::Uuid>,
     pub serves: Vec<uuid::Uuid>,
@@ -204,14 +210,15 @@ pub async fn insert(
     fields: &DepartmentFields,
 ) -> Result<uuid::Uuid, sqlx::Error> {
     let id: uuid::Uuid = sqlx::query_scalar(
-        "INSERT INTO departments (slug, name, kind, impact_statement, head_user_id)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO departments (slug, name, kind, impact_statement, head_user_id, business_function)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(slug)
     .bind(&fields.name)
     .bind(&fields.kind)
     .bind(&fields.impact_statement)
     .bind(fields.head_user_id)
+    .bind(&fields.business_function)
     .fetch_one(&mut *conn)
     .await?;
     set_serves(conn, id, &fields.serves).await?;
@@ -226,7 +233,7 @@ pub async fn lock(
 ) -> Result<Option<(DepartmentFields, bool, i32)>, sqlx::Error> {
     use sqlx::Row;
     let row = sqlx::query(
-        "SELECT name, kind, impact_statement, head_user_id, archived_at IS NOT NULL AS archived, version,
+        "SELECT name, kind, business_function, impact_statement, head_user_id, archived_at IS NOT NULL AS archived, version,
                 coalesce((SELECT array_agg(customer_id ORDER BY customer_id) FROM department_links WHERE supplier_id = d.id), '{}') AS serves
          FROM departments d WHERE id = $1 FOR NO KEY UPDATE",
     )
@@ -238,6 +245,7 @@ pub async fn lock(
             DepartmentFields {
                 name: row.try_get("name")?,
                 kind: row.try_get("kind")?,
+                business_function: row.try_get("business_function")?,
                 impact_statement: row.try_get("impact_statement")?,
                 head_user_id: row.try_get("head_user_id")?,
                 serves: row.try_get("serves")?,
@@ -259,7 +267,7 @@ pub async fn update(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE departments SET name = $2, kind = $3, impact_statement = $4, head_user_id = $5,
-                archived_at = CASE WHEN $6 THEN coalesce(archived_at, now()) END,
+                archived_at = CASE WHEN $6 THEN coalesce(archived_at, now()) END, business_function = $7,
                 version = version + 1, updated_at = now()
          WHERE id = $1",
     )
@@ -269,6 +277,7 @@ pub async fn update(
     .bind(&fields.impact_statement)
     .bind(fields.head_user_id)
     .bind(archived)
+    .bind(&fields.business_function)
     .execute(&mut *conn)
     .await?;
     set_serves(conn, id, &fields.serves).await

@@ -4,7 +4,7 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::domain::{DepartmentKind, FieldErrors};
+use crate::domain::{BusinessFunction, DepartmentKind, FieldErrors};
 use crate::repo::audit;
 use crate::repo::departments::{self, DepartmentFields};
 pub use crate::services::editing::SaveError;
@@ -18,6 +18,8 @@ pub struct DepartmentForm {
     /// Only when creating.
     pub slug: String,
     pub kind: String,
+    /// hr, finance, legal, it, or empty for none of these.
+    pub business_function: String,
     pub head: String,
     pub impact_statement: String,
     pub serves: Vec<String>,
@@ -30,6 +32,7 @@ impl DepartmentForm {
             name: d.name.clone(),
             slug: d.slug.clone(),
             kind: d.kind.clone(),
+            business_function: d.business_function.clone().unwrap_or_default(),
             head: d.head_user_id.map(|id| id.to_string()).unwrap_or_default(),
             impact_statement: d.impact_statement.clone(),
             serves: d.serves.iter().map(Uuid::to_string).collect(),
@@ -53,6 +56,11 @@ const CLASHES: &[(&str, &str, &str)] = &[
         "slug",
         "another department already uses this slug",
     ),
+    (
+        departments::FUNCTION_KEY,
+        "business_function",
+        "another department already has this function",
+    ),
 ];
 
 /// Checks the form; `this` is the department being edited (None when creating).
@@ -71,6 +79,9 @@ async fn validate(
     let kind = DepartmentKind::parse(&form.kind)
         .map_err(|invalid| errors.add("kind", invalid.to_string()))
         .ok();
+    let function = BusinessFunction::parse(&form.business_function)
+        .map_err(|invalid| errors.add("business_function", invalid.to_string()))
+        .unwrap_or_default();
     let impact = form.impact_statement.trim();
     if impact.chars().count() > 2000 {
         errors.add(
@@ -112,6 +123,7 @@ async fn validate(
         Some(kind) if errors.is_empty() => Ok(DepartmentFields {
             name: name.to_owned(),
             kind: kind.as_str().to_owned(),
+            business_function: function.map(|f| f.as_str().to_owned()),
             impact_statement: impact.to_owned(),
             head_user_id: head,
             serves,

@@ -274,3 +274,55 @@ async fn a_nul_character_in_a_form_is_dropped_not_a_failure() {
             .unwrap();
     assert_eq!((name.as_str(), impact.as_str()), ("Finance", "ab"));
 }
+
+#[tokio::test]
+async fn a_function_picks_the_scorecard_panel_and_only_one_department_may_hold_it() {
+    let app = spawn_app().await;
+    app.signed_in_as("cx-lead").await;
+    let fields = |name: &'static str, slug: &'static str, function: &'static str| {
+        vec![
+            ("name", name),
+            ("slug", slug),
+            ("kind", "support"),
+            ("business_function", function),
+            ("version", ""),
+        ]
+    };
+    let (status, _) = post(
+        &app,
+        "/admin/departments",
+        &fields("People", "people", "hr"),
+    )
+    .await;
+    assert_eq!(status, 303);
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT business_function FROM departments WHERE slug = 'people'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored.as_deref(), Some("hr"));
+
+    let (status, page) = post(
+        &app,
+        "/admin/departments",
+        &fields("Talent", "talent", "hr"),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("another department already has this function"));
+    assert!(page.contains("value=\"Talent\""), "the input is kept");
+
+    let (status, page) = post(
+        &app,
+        "/admin/departments",
+        &fields("Talent", "talent", "payroll"),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("choose a function from the list"));
+    let talent: i64 = sqlx::query_scalar("SELECT count(*) FROM departments WHERE slug = 'talent'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(talent, 0);
+}

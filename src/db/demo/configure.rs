@@ -48,7 +48,11 @@ async fn insert_departments(
     let mut ids = HashMap::new();
     for department in catalogue::DEPARTMENTS {
         let id = new_id(rng);
-        sqlx::query("INSERT INTO departments (id, slug, name, kind, impact_statement) VALUES ($1, $2, $3, $4, $5)")
+        // The demo's HR, Finance, Legal and IT carry their function's slug.
+        sqlx::query(
+            "INSERT INTO departments (id, slug, name, kind, impact_statement, business_function) \
+             VALUES ($1, $2, $3, $4, $5, CASE WHEN $2 IN ('hr', 'finance', 'legal', 'it') THEN $2 END)",
+        )
             .bind(id)
             .bind(department.slug)
             .bind(department.name)

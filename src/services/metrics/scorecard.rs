@@ -14,7 +14,7 @@ use super::{NpsSummary, Rules, change_is_significant, first_of_month, nps};
 use crate::repo::departments::{self, DepartmentProfile};
 use crate::repo::metrics::Group;
 use crate::repo::metrics::{self as queries, ResponseFilter};
-use crate::repo::surveys;
+use crate::repo::surveys::{self, TouchpointListing};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TouchpointNps {
@@ -22,10 +22,10 @@ pub struct TouchpointNps {
     pub name: String,
     #[serde(flatten)]
     pub nps: NpsSummary,
-    /// NPS of the 90 days before; null without responses then.
+    /// NPS of the period of equal length before; null without responses then.
     #[schema(required = true)]
     pub previous_nps: Option<f64>,
-    /// The move from the previous 90 days is larger than the noise (95 %).
+    /// The move from the period before is larger than the noise (95 %).
     pub significant_change: bool,
 }
 
@@ -53,6 +53,41 @@ pub struct Scorecard {
     pub failure_demand: FailureDemand,
     /// Plans paying on this department's objectives, projected at today's values.
     pub incentives: Vec<PlanProjection>,
+}
+
+/// Customer NPS of each of `touchpoints` over `customers`' period, against the period of
+/// equal length before it.
+pub async fn touchpoints_nps(
+    pool: &PgPool,
+    touchpoints: Vec<TouchpointListing>,
+    customers: &ResponseFilter,
+    rules: Rules,
+) -> Result<Vec<TouchpointNps>, sqlx::Error> {
+    let mut measured = Vec::with_capacity(touchpoints.len());
+    for touchpoint in touchpoints {
+        let filter = ResponseFilter {
+            touchpoint: Some(touchpoint.id),
+            department: None,
+            ..customers.clone()
+        };
+        let before = ResponseFilter {
+            from: filter.from - (filter.to - filter.from),
+            to: filter.from,
+            ..filter.clone()
+        };
+        let (now, then) = (
+            queries::counts(pool, &filter).await?,
+            queries::counts(pool, &before).await?,
+        );
+        measured.push(TouchpointNps {
+            nps: NpsSummary::from_counts(now, rules),
+            previous_nps: then.nps(),
+            significant_change: change_is_significant(&then, &now),
+            slug: touchpoint.slug,
+            name: touchpoint.name,
+        });
+    }
+    Ok(measured)
 }
 
 /// The scorecard of the department with this slug, as of `today`.
@@ -85,34 +120,12 @@ pub async fn load(
         to,
     };
     let department_nps = nps(pool, &customers, customer_rules).await?;
-    let mut touchpoints = Vec::new();
-    for touchpoint in surveys::touchpoints(pool)
+    let owned = surveys::touchpoints(pool)
         .await?
         .into_iter()
         .filter(|t| t.owner.as_deref() == Some(slug))
-    {
-        let filter = ResponseFilter {
-            touchpoint: Some(touchpoint.id),
-            department: None,
-            ..customers.clone()
-        };
-        let before = ResponseFilter {
-            from: from - time::Duration::days(90),
-            to: from,
-            ..filter.clone()
-        };
-        let (now, then) = (
-            queries::counts(pool, &filter).await?,
-            queries::counts(pool, &before).await?,
-        );
-        touchpoints.push(TouchpointNps {
-            nps: NpsSummary::from_counts(now, customer_rules),
-            previous_nps: then.nps(),
-            significant_change: change_is_significant(&then, &now),
-            slug: touchpoint.slug,
-            name: touchpoint.name,
-        });
-    }
+        .collect();
+    let touchpoints = touchpoints_nps(pool, owned, &customers, customer_rules).await?;
     let internal = ResponseFilter {
         kind: Some("internal".into()),
         from: first_of_month(from),
