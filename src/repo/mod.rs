@@ -8,6 +8,7 @@ pub mod contact_catalogue;
 pub mod contacts;
 pub mod departments;
 pub mod export;
+pub mod follow_ups;
 pub mod idempotency;
 pub mod imports;
 pub mod journey;

@@ -1,12 +1,12 @@
 //! Storing responses, whatever their source (public survey, API, import): one
-//! transaction per batch in which the rows, their rollup counts and their theme tags are
-//! written together.
+//! transaction per batch in which the rows, their rollup counts, their theme tags and the
+//! follow-ups their detractors call for are written together.
 
 use sqlx::PgConnection;
 
 use crate::domain::Keywords;
 use crate::repo::responses::{self, Counting, NewResponse, Stored};
-use crate::repo::themes;
+use crate::repo::{follow_ups, themes};
 
 /// Stores `rows` inside the caller's transaction, counted in the rollups at once;
 /// duplicates (same `external_id` for a survey, same `submission_id`) are skipped.
@@ -47,5 +47,8 @@ pub async fn store_counting(
         })
         .collect();
     responses::tag(tx, &tags).await?;
+    // Tags first: a theme's owner is one of the departments a detractor concerns.
+    let ids: Vec<i64> = stored.iter().map(|row| row.id).collect();
+    follow_ups::raise_for(tx, &ids).await?;
     Ok(stored)
 }

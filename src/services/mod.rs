@@ -7,6 +7,7 @@ pub mod contact_catalogue;
 pub mod departments;
 pub mod editing;
 pub mod export;
+pub mod follow_ups;
 pub mod import;
 pub mod ingest;
 pub mod journey;

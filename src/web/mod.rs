@@ -72,10 +72,39 @@ pub fn money(amount: f64) -> String {
     )
 }
 
+/// A number however a template holds it (by value or behind references).
+pub trait Number {
+    fn get(&self) -> f64;
+}
+
+impl Number for f64 {
+    fn get(&self) -> f64 {
+        *self
+    }
+}
+
+impl<T: Number + ?Sized> Number for &T {
+    fn get(&self) -> f64 {
+        (**self).get()
+    }
+}
+
+/// A span of hours for people: under two days in hours ("5 h"), beyond in days ("3.5 days").
+pub fn duration_hours(hours: impl Number) -> String {
+    let hours = hours.get();
+    if hours < 48.0 {
+        format!("{:.0} h", hours.max(0.0))
+    } else {
+        format!("{:.1} days", hours / 24.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn thousands_are_grouped() {
+        assert_eq!(super::duration_hours(4.6), "5 h");
+        assert_eq!(super::duration_hours(84.0), "3.5 days");
         assert_eq!(super::thousands(0), "0");
         assert_eq!(super::thousands(999), "999");
         assert_eq!(super::thousands(1_000), "1,000");

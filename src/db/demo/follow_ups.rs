@@ -1,29 +1,26 @@
-//! The closed loop in the demo: a sample of recent detractors who explained themselves,
-//! followed up by the department that owns the touchpoint — older ones mostly resolved,
-//! the newest still open.
+//! The closed loop in the demo: every recent detractor raises follow-ups exactly as
+//! ingestion would, and each department has worked through them — older ones mostly
+//! resolved, the newest still open.
 
 use super::Ids;
+use crate::repo::follow_ups::{RAISE_WITHIN_DAYS, raise_for};
 use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use uuid::Uuid;
 
-const SAMPLE: usize = 300;
-
 #[derive(sqlx::FromRow)]
 struct Candidate {
-    response_id: i64,
-    department_id: Uuid,
+    id: Uuid,
     department: String,
     age_hours: f64,
 }
 
-/// The follow-ups to insert, column by column for UNNEST; times are hours after the
+/// How far each follow-up got, column by column for UNNEST; times are hours after the
 /// response came in.
 #[derive(Default)]
 struct FollowUps {
-    response_ids: Vec<i64>,
-    departments: Vec<Uuid>,
+    ids: Vec<Uuid>,
     statuses: Vec<&'static str>,
     notes: Vec<&'static str>,
     assignees: Vec<Uuid>,
@@ -36,36 +33,39 @@ pub async fn load(
     ids: &Ids,
     rng: &mut StdRng,
 ) -> Result<u64, sqlx::Error> {
+    let recent: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM responses \
+         WHERE survey_kind = 'customer' AND score <= 6 AND submitted_at >= now() - make_interval(days => $1)",
+    )
+    .bind(RAISE_WITHIN_DAYS)
+    .fetch_all(&mut *conn)
+    .await?;
+    let raised = raise_for(conn, &recent).await?;
     let candidates: Vec<Candidate> = sqlx::query_as(
-        "SELECT r.id AS response_id, d.id AS department_id, d.slug AS department, \
+        "SELECT f.id, d.slug::text AS department, \
                 extract(epoch FROM now() - r.submitted_at)::float8 / 3600 AS age_hours \
-         FROM responses r \
-         JOIN touchpoints t ON t.id = r.touchpoint_id \
-         JOIN departments d ON d.id = t.owner_department_id \
-         WHERE r.score <= 6 AND r.comment IS NOT NULL AND r.submitted_at >= now() - interval '60 days' \
-         ORDER BY r.id",
+         FROM follow_ups f JOIN responses r ON r.id = f.response_id JOIN departments d ON d.id = f.department_id \
+         ORDER BY f.id",
     )
     .fetch_all(&mut *conn)
     .await?;
     let mut rows = FollowUps::default();
-    for candidate in candidates.choose_multiple(rng, SAMPLE) {
+    for candidate in &candidates {
         rows.push(candidate, ids, rng);
     }
-    let inserted = sqlx::query(
-        "INSERT INTO follow_ups (response_id, department_id, status, note, assigned_to, contacted_at, resolved_at, \
-                                 resolved_by, created_at, updated_at) \
-         SELECT f.response_id, f.department_id, f.status, f.note, f.assigned_to, \
-                r.submitted_at + f.contacted_after * interval '1 hour', \
-                r.submitted_at + f.resolved_after * interval '1 hour', \
-                CASE WHEN f.status = 'resolved' THEN f.assigned_to END, \
-                r.submitted_at, \
-                r.submitted_at + coalesce(f.resolved_after, f.contacted_after, 0) * interval '1 hour' \
-         FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::float8[], $7::float8[]) \
-              AS f (response_id, department_id, status, note, assigned_to, contacted_after, resolved_after) \
-         JOIN responses r ON r.id = f.response_id",
+    // Raised when the response came in, worked since.
+    sqlx::query(
+        "UPDATE follow_ups f SET status = x.status, note = x.note, assigned_to = x.assigned_to, \
+                contacted_at = r.submitted_at + x.contacted_after * interval '1 hour', \
+                resolved_at = r.submitted_at + x.resolved_after * interval '1 hour', \
+                resolved_by = CASE WHEN x.status = 'resolved' THEN x.assigned_to END, \
+                created_at = r.submitted_at, \
+                updated_at = r.submitted_at + coalesce(x.resolved_after, x.contacted_after, 0) * interval '1 hour' \
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::float8[], $6::float8[]) \
+              AS x (id, status, note, assigned_to, contacted_after, resolved_after), responses r \
+         WHERE f.id = x.id AND r.id = f.response_id",
     )
-    .bind(&rows.response_ids)
-    .bind(&rows.departments)
+    .bind(&rows.ids)
     .bind(&rows.statuses)
     .bind(&rows.notes)
     .bind(&rows.assignees)
@@ -73,7 +73,7 @@ pub async fn load(
     .bind(&rows.resolved_after)
     .execute(conn)
     .await?;
-    Ok(inserted.rows_affected())
+    Ok(raised)
 }
 
 impl FollowUps {
@@ -91,8 +91,7 @@ impl FollowUps {
             } else {
                 ("open", None, None)
             };
-        self.response_ids.push(candidate.response_id);
-        self.departments.push(candidate.department_id);
+        self.ids.push(candidate.id);
         self.statuses.push(status);
         self.notes.push(note(&candidate.department, status, rng));
         self.assignees.push(ids.head(&candidate.department));

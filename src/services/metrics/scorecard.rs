@@ -12,6 +12,7 @@ use super::incentives::{PlanProjection, project};
 use super::objectives::{ObjectiveView, evaluate_all};
 use super::{NpsSummary, Rules, change_is_significant, first_of_month, nps};
 use crate::repo::departments::{self, DepartmentProfile};
+use crate::repo::follow_ups::{self, LoopSummary};
 use crate::repo::metrics::Group;
 use crate::repo::metrics::{self as queries, ResponseFilter};
 use crate::repo::surveys::{self, TouchpointListing};
@@ -53,6 +54,8 @@ pub struct Scorecard {
     pub failure_demand: FailureDemand,
     /// Plans paying on this department's objectives, projected at today's values.
     pub incentives: Vec<PlanProjection>,
+    /// Its follow-ups of detractors: how many are open, overdue, and how fast they close.
+    pub follow_ups: LoopSummary,
 }
 
 /// Customer NPS of each of `touchpoints` over `customers`' period, against the period of
@@ -176,6 +179,7 @@ pub async fn load(
         .into_iter()
         .find(|d| d.department.as_deref() == Some(slug))
         .map_or((0, 0.0, Vec::new()), |d| (d.contacts, d.cost, d.reasons));
+    let follow_ups = follow_ups::summary(pool, department.id).await?;
     Ok(Some(Scorecard {
         department,
         nps: department_nps,
@@ -191,5 +195,6 @@ pub async fn load(
             top_reasons,
         },
         incentives,
+        follow_ups,
     }))
 }

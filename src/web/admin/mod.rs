@@ -3,7 +3,7 @@
 mod audit;
 mod contact_catalogue;
 mod departments;
-mod form;
+pub(crate) mod form;
 mod imports;
 mod journey;
 mod listing;

@@ -44,15 +44,6 @@ pub struct CommentsQuery {
 
 const COMMENTS_PER_PAGE: i64 = 50;
 
-fn parse_cursor(raw: &str) -> Option<Cursor> {
-    let (micros, id) = raw.split_once('.')?;
-    let micros: i128 = micros.parse().ok()?;
-    Some(Cursor {
-        submitted_at: time::OffsetDateTime::from_unix_timestamp_nanos(micros * 1000).ok()?,
-        id: id.parse().ok()?,
-    })
-}
-
 /// Every detractor and passive comment attributed to the department, newest first,
 /// 50 a page, filterable by theme.
 pub(super) async fn comments_page(
@@ -79,18 +70,14 @@ pub(super) async fn comments_page(
         department.id,
         theme,
         detractors,
-        parse_cursor(&query.after),
+        super::cursor::decode(&query.after).map(|(submitted_at, id)| Cursor { submitted_at, id }),
         COMMENTS_PER_PAGE + 1,
     )
     .await?;
     let older = (comments.len() as i64 > COMMENTS_PER_PAGE).then(|| {
         comments.truncate(COMMENTS_PER_PAGE as usize);
         let last = comments.last().expect("a full page");
-        let cursor = format!(
-            "{}.{}",
-            last.submitted_at.unix_timestamp_nanos() / 1000,
-            last.id
-        );
+        let cursor = super::cursor::encode(last.submitted_at, last.id);
         let kind = match detractors {
             Some(true) => "detractors",
             Some(false) => "passives",

@@ -1,6 +1,8 @@
 //! The departments: the list every signed-in person sees, and each department's page.
 
 mod comments;
+mod cursor;
+mod follow_ups;
 mod kpis;
 
 use axum::Extension;
@@ -21,7 +23,7 @@ use crate::web::access::{Access, Routes};
 use crate::web::caller::Caller;
 use crate::web::extract::Path;
 use crate::web::layout::Layout;
-use crate::web::render;
+use crate::web::{Number, render};
 use comments::comments_page;
 use kpis::{kpi_page, record_kpi};
 
@@ -33,6 +35,21 @@ pub fn routes() -> Routes {
             "/departments/{slug}/comments",
             Access::SignedIn,
             comments_page,
+        )
+        .get(
+            "/departments/{slug}/follow-ups",
+            Access::SignedIn,
+            follow_ups::list,
+        )
+        .get(
+            "/departments/{slug}/follow-ups/{id}",
+            Access::SignedIn,
+            follow_ups::show,
+        )
+        .post(
+            "/departments/{slug}/follow-ups/{id}",
+            Access::DepartmentEditor,
+            follow_ups::change,
         )
         .get(
             "/departments/{slug}/kpis",
@@ -112,23 +129,6 @@ async fn show(
         is_own,
         can_edit,
     })
-}
-
-/// A number however a template holds it (by value or behind references).
-pub trait Number {
-    fn get(&self) -> f64;
-}
-
-impl Number for f64 {
-    fn get(&self) -> f64 {
-        *self
-    }
-}
-
-impl<T: Number + ?Sized> Number for &T {
-    fn get(&self) -> f64 {
-        (**self).get()
-    }
 }
 
 impl DepartmentPage {
