@@ -243,3 +243,88 @@ async fn every_attributed_comment_is_reachable_newest_first_and_by_theme() {
     let scorecard = app.get("/departments/finance").await.text().await.unwrap();
     assert!(scorecard.contains("All 90 comments, by theme"));
 }
+
+#[tokio::test]
+async fn the_scorecard_downloads_as_csv_with_the_pages_numbers() {
+    let app = spawn_app().await;
+    let pool = &app.db.pool;
+    add_organisation(pool, "UTC").await;
+    let finance = add_department(pool, "finance", "Finance", "support").await;
+    let invoice = add_touchpoint(pool, "invoice", "Invoice", finance).await;
+    let survey = add_survey(pool, "invoice-nps", "customer", Some(invoice), None).await;
+    let now = OffsetDateTime::now_utc();
+    // 45 answers in the last 25 days: 10 promoters, 20 passives, 15 detractors:
+    // NPS (10 − 15) / 45 = −11.1.
+    let rows: Vec<NewResponse> = (0..45)
+        .map(|i| NewResponse {
+            touchpoint_id: Some(invoice),
+            ..customer_response(
+                survey,
+                match i {
+                    0..10 => 9,
+                    10..30 => 7,
+                    _ => 3,
+                },
+                now - Duration::days(i % 25 + 1),
+            )
+        })
+        .collect();
+    store_responses(pool, &rows).await;
+    sqlx::query(
+        "INSERT INTO objectives (title, metric, owner_department_id, department_id, baseline, target, period_start, period_end)
+         VALUES ('=HYPERLINK(\"http://evil\")', 'nps', $1, $1, -20, 30, $2, $3)",
+    )
+    .bind(finance)
+    .bind(now.date() - Duration::days(60))
+    .bind(now.date() + Duration::days(300))
+    .execute(pool)
+    .await
+    .unwrap();
+
+    let anonymous = app.get("/departments/finance/scorecard.csv").await;
+    assert_eq!(anonymous.status(), 303, "signed-out visitors go to login");
+
+    app.signed_in_as("executive").await;
+    let response = app.get("/departments/finance/scorecard.csv").await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; filename=\"finance-scorecard-")
+    );
+    let body = response.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    let find = |section: &str, measure: &str| {
+        rows.iter()
+            .find(|r| r[0] == section && r[2] == measure)
+            .unwrap_or_else(|| panic!("{section} {measure} in {body}"))
+            .clone()
+    };
+    let (expected, n) = recount_nps(&app, 90, 0).await;
+    let headline = find("customer NPS", "nps");
+    assert_eq!(headline[3], format!("{expected:.2}"));
+    assert_eq!(headline[6], n.to_string());
+    assert_eq!(headline[3], "-11.11");
+    let low: f64 = headline[4].parse().unwrap();
+    let high: f64 = headline[5].parse().unwrap();
+    assert!(low < expected && expected < high);
+    assert_eq!(find("touchpoint", "nps")[1], "Invoice");
+    let objective = find("objective", "nps");
+    assert_eq!(
+        objective[1], "'=HYPERLINK(\"http://evil\")",
+        "formula neutralised"
+    );
+    assert_eq!(objective[3], "-11.11");
+    assert_eq!(find("objective", "target")[3], "30.00");
+    assert_eq!(find("follow-ups", "count")[1], "open");
+    assert_eq!(
+        find("follow-ups", "count")[3],
+        "15",
+        "every recent detractor"
+    );
+}

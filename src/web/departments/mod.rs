@@ -4,11 +4,12 @@ mod comments;
 mod cursor;
 mod follow_ups;
 mod kpis;
+mod scorecard_csv;
 
 use axum::Extension;
 use axum::extract::State;
-use axum::http::Uri;
-use axum::response::Html;
+use axum::http::{Uri, header};
+use axum::response::{Html, IntoResponse, Response};
 
 use crate::domain::Role;
 use crate::error::AppError;
@@ -31,6 +32,11 @@ pub fn routes() -> Routes {
     Routes::default()
         .get("/departments", Access::SignedIn, list)
         .get("/departments/{slug}", Access::SignedIn, show)
+        .get(
+            "/departments/{slug}/scorecard.csv",
+            Access::SignedIn,
+            export_csv,
+        )
         .get(
             "/departments/{slug}/comments",
             Access::SignedIn,
@@ -154,4 +160,24 @@ impl DepartmentPage {
             .progress
             .map_or(0, |p| (p * 100.0).clamp(0.0, 100.0).round() as i64)
     }
+}
+
+/// The scorecard's numbers as a CSV download.
+async fn export_csv(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    let today = crate::repo::metrics::today(&state.pool).await?;
+    let scorecard = crate::services::metrics::scorecard::load(&state.pool, &slug, today)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let disposition = format!("attachment; filename=\"{slug}-scorecard-{today}.csv\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        scorecard_csv::scorecard_csv(&scorecard),
+    )
+        .into_response())
 }
