@@ -72,6 +72,30 @@ pub async fn recent_measurements(
     .await
 }
 
+/// A KPI objective's value for each month of [from, to) in which a measured period
+/// starts: the latest such value, chosen as `metrics::latest_kpi` chooses it, oldest first.
+#[tracing::instrument(skip_all)]
+pub async fn monthly_values(
+    pool: &PgPool,
+    objective: Uuid,
+    from: Date,
+    to: Date,
+) -> Result<Vec<(Date, f64)>, sqlx::Error> {
+    sqlx::query_as(
+        r#"
+        SELECT DISTINCT ON (1) date_trunc('month', period_start)::date, value
+        FROM kpi_measurements
+        WHERE objective_id = $1 AND period_start >= $2 AND period_start < $3
+        ORDER BY 1, period_start DESC, period_end DESC, recorded_at DESC
+        "#,
+    )
+    .bind(objective)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await
+}
+
 pub struct NewMeasurement<'a> {
     pub objective_id: Uuid,
     pub value: f64,

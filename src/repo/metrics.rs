@@ -285,6 +285,31 @@ pub async fn contact_totals(
     .await
 }
 
+/// The same totals per month of [from, to), oldest first; months without contacts are
+/// left out.
+#[tracing::instrument(skip_all)]
+pub async fn contact_totals_by_month(
+    pool: &PgPool,
+    department: Option<Uuid>,
+    from: Date,
+    to: Date,
+) -> Result<Vec<(Date, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        r#"
+        SELECT date_trunc('month', c.day)::date, sum(c.contacts)::bigint, sum(c.cost_cents)::bigint
+        FROM contact_rollups_daily c JOIN contact_reasons r ON r.id = c.reason_id
+        WHERE c.day >= $1 AND c.day < $2 AND ($3::uuid IS NULL OR r.department_id = $3)
+        GROUP BY 1
+        ORDER BY 1
+        "#,
+    )
+    .bind(from)
+    .bind(to)
+    .bind(department)
+    .fetch_all(pool)
+    .await
+}
+
 /// The latest recorded value of a KPI objective whose period starts within [from, to)
 /// (by start, so inclusive and exclusive period ends both count in the right month).
 #[tracing::instrument(skip_all)]

@@ -99,6 +99,21 @@ pub fn duration_hours(hours: impl Number) -> String {
     }
 }
 
+/// Whether an objective's metric is read on the NPS scale (−100 to +100).
+pub fn is_nps_metric(metric: &str) -> bool {
+    matches!(metric, "nps" | "enps" | "internal-nps")
+}
+
+/// An objective's value as its metric is read: an NPS signed, anything else plain, one
+/// decimal either way.
+pub fn metric_value(metric: &str, value: f64) -> String {
+    if is_nps_metric(metric) {
+        format!("{value:+.1}")
+    } else {
+        format!("{value:.1}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -7,6 +7,7 @@ pub mod breakdown;
 pub mod chargeback;
 pub mod incentives;
 pub mod math;
+pub mod monthly;
 pub mod objectives;
 pub mod scorecard;
 

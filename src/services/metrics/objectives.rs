@@ -122,14 +122,9 @@ fn unit(metric: &str, kpi_unit: Option<&str>) -> String {
     }
 }
 
-async fn measure(
-    pool: &PgPool,
-    row: &ObjectiveRow,
-    to: Date,
-    min_sample: i32,
-    anonymity: i32,
-) -> Result<Measured, sqlx::Error> {
-    let from = row.period_start;
+/// The responses a survey metric (nps, enps, internal-nps) counts over [from, to) for
+/// the objective `row`; None for the other metrics.
+pub(super) fn survey_scope(row: &ObjectiveRow, from: Date, to: Date) -> Option<ResponseFilter> {
     let survey_filter = |kind: &str| ResponseFilter {
         survey: row.survey_id,
         kind: Some(kind.to_owned()),
@@ -140,7 +135,7 @@ async fn measure(
         from,
         to,
     };
-    let filter = match row.metric.as_str() {
+    match row.metric.as_str() {
         "nps" => Some(ResponseFilter {
             department: row.department_id,
             ..survey_filter("customer")
@@ -154,10 +149,35 @@ async fn measure(
             ..survey_filter("internal")
         }),
         _ => None,
-    };
-    if let Some(filter) = filter {
-        let needed = row.survey_min_sample.unwrap_or(min_sample).max(1) as u64;
-        let counts: Counts = if row.metric == "nps" {
+    }
+}
+
+/// The rules a survey metric of `row` is shown under: its survey's minimum sample (or the
+/// organisation's), and anonymity for people's answers (everything but customer NPS).
+pub(super) fn survey_rules(row: &ObjectiveRow, min_sample: i32, anonymity: i32) -> super::Rules {
+    super::Rules {
+        min_sample: row.survey_min_sample.unwrap_or(min_sample).max(1) as u64,
+        anonymity_threshold: anonymity.max(1) as u64,
+        protects_anonymity: row.metric != "nps",
+    }
+}
+
+/// A total over [from, to) as a rate per average month (the "per month" contact metrics).
+pub(super) fn per_month(total: f64, from: Date, to: Date) -> f64 {
+    total / ((to - from).whole_days().max(1) as f64 / DAYS_PER_MONTH)
+}
+
+async fn measure(
+    pool: &PgPool,
+    row: &ObjectiveRow,
+    to: Date,
+    min_sample: i32,
+    anonymity: i32,
+) -> Result<Measured, sqlx::Error> {
+    let from = row.period_start;
+    if let Some(filter) = survey_scope(row, from, to) {
+        let rules = survey_rules(row, min_sample, anonymity);
+        let counts: Counts = if !rules.protects_anonymity {
             queries::counts(pool, &filter).await?
         } else {
             // People's answers: whole months only, hidden if any month is a small group
@@ -167,11 +187,6 @@ async fn measure(
                 ..filter
             };
             let months = queries::counts_by_period(pool, &filter, "month").await?;
-            let rules = super::Rules {
-                min_sample: needed,
-                anonymity_threshold: anonymity.max(1) as u64,
-                protects_anonymity: true,
-            };
             if super::protected_summary(&months, rules).suppressed {
                 return Ok(Measured::default());
             }
@@ -179,7 +194,7 @@ async fn measure(
         };
         let n = counts.n();
         // Below the minimum sample there is no number to show.
-        if n < needed {
+        if n < rules.min_sample {
             return Ok(Measured {
                 n: Some(n),
                 ..Measured::default()
@@ -193,15 +208,14 @@ async fn measure(
             ci_high: Some(interval.high),
         });
     }
-    let months = ((to - from).whole_days().max(1) as f64) / DAYS_PER_MONTH;
     let value = match row.metric.as_str() {
         "contact-rate" => {
             let (contacts, _) = queries::contact_totals(pool, row.department_id, from, to).await?;
-            Some(contacts as f64 / months)
+            Some(per_month(contacts as f64, from, to))
         }
         "contact-cost" => {
             let (_, cents) = queries::contact_totals(pool, row.department_id, from, to).await?;
-            Some(cents as f64 / 100.0 / months)
+            Some(per_month(cents as f64 / 100.0, from, to))
         }
         _ => queries::latest_kpi(pool, row.id, from, to).await?,
     };

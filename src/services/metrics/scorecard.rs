@@ -9,8 +9,9 @@ use time::Date;
 use super::breakdown::{Breakdown, breakdown};
 use super::chargeback::{ReasonCharge, ledger};
 use super::incentives::{PlanProjection, project};
+use super::monthly::{ObjectiveTrend, nps_by_month, objective_trends, window_start};
 use super::objectives::{ObjectiveView, evaluate_all};
-use super::{NpsSummary, Rules, change_is_significant, first_of_month, nps};
+use super::{NpsSummary, Rules, TrendPoint, change_is_significant, first_of_month, nps};
 use crate::repo::departments::{self, DepartmentProfile};
 use crate::repo::follow_ups::{self, LoopSummary};
 use crate::repo::metrics::Group;
@@ -28,6 +29,9 @@ pub struct TouchpointNps {
     pub previous_nps: Option<f64>,
     /// The move from the period before is larger than the noise (95 %).
     pub significant_change: bool,
+    /// NPS per month over the last twelve months up to the period's end (the current
+    /// month so far included), each month marked when it moved significantly.
+    pub trend: Vec<TrendPoint>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -51,6 +55,8 @@ pub struct Scorecard {
     /// The same, by rating department; groups too small to be anonymous left out.
     pub internal_by_rater: Breakdown,
     pub objectives: Vec<ObjectiveView>,
+    /// Each of `objectives`' metric month by month, in the same order.
+    pub objective_trends: Vec<ObjectiveTrend>,
     pub failure_demand: FailureDemand,
     /// Plans paying on this department's objectives, projected at today's values.
     pub incentives: Vec<PlanProjection>,
@@ -59,7 +65,7 @@ pub struct Scorecard {
 }
 
 /// Customer NPS of each of `touchpoints` over `customers`' period, against the period of
-/// equal length before it.
+/// equal length before it, and month by month over the last twelve months.
 pub async fn touchpoints_nps(
     pool: &PgPool,
     touchpoints: Vec<TouchpointListing>,
@@ -78,14 +84,20 @@ pub async fn touchpoints_nps(
             to: filter.from,
             ..filter.clone()
         };
+        let last_year = ResponseFilter {
+            from: window_start(filter.to - time::Duration::days(1)),
+            ..filter.clone()
+        };
         let (now, then) = (
             queries::counts(pool, &filter).await?,
             queries::counts(pool, &before).await?,
         );
+        let trend = nps_by_month(pool, &last_year, rules).await?;
         measured.push(TouchpointNps {
             nps: NpsSummary::from_counts(now, rules),
             previous_nps: then.nps(),
             significant_change: change_is_significant(&then, &now),
+            trend,
             slug: touchpoint.slug,
             name: touchpoint.name,
         });
@@ -159,6 +171,7 @@ pub async fn load(
         .filter(|o| o.owner_department.as_deref() == Some(slug))
         .cloned()
         .collect();
+    let objective_trends = objective_trends(pool, slug, today).await?;
     let own: Vec<uuid::Uuid> = objectives.iter().map(|o| o.id).collect();
     let incentives = project(queries::plan_links(pool).await?, &all_objectives)
         .into_iter()
@@ -187,6 +200,7 @@ pub async fn load(
         internal_nps,
         internal_by_rater,
         objectives,
+        objective_trends,
         failure_demand: FailureDemand {
             contacts_this_month,
             cost_this_month: cents_month as f64 / 100.0,

@@ -137,14 +137,8 @@ impl PlanPage {
 }
 
 fn format_for(metric: &str) -> impl Fn(f64) -> String + use<> {
-    let signed = matches!(metric, "nps" | "enps" | "internal-nps");
-    move |v: f64| {
-        if signed {
-            format!("{v:+.1}")
-        } else {
-            format!("{v:.1}")
-        }
-    }
+    let metric = metric.to_owned();
+    move |v: f64| crate::web::metric_value(&metric, v)
 }
 
 /// Today's objective values and each plan's projection.

@@ -2,4 +2,5 @@
 //! JavaScript, each with a title, a description and a text alternative on its page.
 
 pub mod payout_curve;
+pub mod sparkline;
 pub mod value_chain;

@@ -22,6 +22,7 @@ use crate::services::metrics::scorecard::Scorecard;
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
 use crate::web::caller::Caller;
+use crate::web::charts::sparkline::{self, Sparkline};
 use crate::web::extract::Path;
 use crate::web::layout::Layout;
 use crate::web::{Number, render};
@@ -149,10 +150,16 @@ impl DepartmentPage {
 
     /// An objective's value as its metric is read.
     fn value(&self, objective: &ObjectiveView, value: impl Number) -> String {
-        match objective.metric.as_str() {
-            "nps" | "enps" | "internal-nps" => format!("{:+.1}", value.get()),
-            _ => format!("{:.1}", value.get()),
-        }
+        crate::web::metric_value(&objective.metric, value.get())
+    }
+
+    /// The objective's metric month by month, drawn small for its row.
+    fn objective_sparkline(&self, objective: &ObjectiveView) -> Option<Sparkline> {
+        self.scorecard
+            .objective_trends
+            .iter()
+            .find(|trend| trend.objective_id == objective.id)
+            .map(|trend| sparkline::objective(objective, trend))
     }
 
     fn progress_pct(&self, objective: &ObjectiveView) -> i64 {
