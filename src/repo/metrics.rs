@@ -410,3 +410,14 @@ pub async fn plan_links(pool: &PgPool) -> Result<Vec<PlanLinkRow>, sqlx::Error> 
     .fetch_all(pool)
     .await
 }
+
+/// The customer segments responses were sent with, for filter pickers.
+#[tracing::instrument(skip_all)]
+pub async fn segments(pool: &PgPool) -> Result<Vec<String>, sqlx::Error> {
+    // Read from the rollups (a row per day and segment), not from every response.
+    sqlx::query_scalar(
+        "SELECT DISTINCT segment FROM response_rollups_daily WHERE segment IS NOT NULL ORDER BY segment",
+    )
+    .fetch_all(pool)
+    .await
+}

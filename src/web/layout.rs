@@ -17,6 +17,8 @@ pub struct Layout {
     pub user_name: Option<String>,
     pub role_label: Option<&'static str>,
     pub links: Vec<NavLink>,
+    /// The print-friendly version: no navigation, no buttons, paper-sized.
+    pub print: bool,
 }
 
 impl Layout {
@@ -27,6 +29,7 @@ impl Layout {
             user_name: None,
             role_label: None,
             links: Vec::new(),
+            print: false,
         }
     }
 
@@ -79,7 +82,13 @@ impl Layout {
             user_name: Some(user.name.clone()),
             role_label: Some(user.role.label()),
             links,
+            print: false,
         }
+    }
+
+    /// The same frame for the print-friendly version of a page.
+    pub fn printable(self, print: bool) -> Self {
+        Self { print, ..self }
     }
 }
 

@@ -444,10 +444,12 @@ async fn an_export_imports_back_into_the_same_responses() {
 async fn a_departments_scorecard_gathers_its_numbers() {
     let s = setup().await;
     let pool = &s.app.db.pool;
+    let today = time::macros::date!(2026 - 03 - 31);
     let card = centric::services::metrics::scorecard::load(
         pool,
         "finance",
-        time::macros::date!(2026 - 03 - 31),
+        today,
+        &centric::services::metrics::scorecard::ScorecardFilter::last_90_days(today),
     )
     .await
     .unwrap()

@@ -889,3 +889,123 @@ async fn the_scorecard_downloads_as_csv_with_the_pages_numbers() {
         "every recent detractor"
     );
 }
+
+#[tokio::test]
+async fn period_and_segment_in_the_query_string_narrow_the_figures_and_bad_ones_are_explained() {
+    let app = spawn_app().await;
+    let pool = &app.db.pool;
+    add_organisation(pool, "UTC").await;
+    let finance = add_department(pool, "finance", "Finance", "support").await;
+    let invoice = add_touchpoint(pool, "invoice", "Invoice", finance).await;
+    let survey = add_survey(pool, "invoice-nps", "customer", Some(invoice), None).await;
+    let now = OffsetDateTime::now_utc();
+    // Enterprise: 30 promoters 20 days ago. SMB: 30 detractors 20 days ago and 40
+    // promoters 200 days ago.
+    let mut rows = Vec::new();
+    for (segment, score, days_ago, count) in [
+        ("Enterprise", 10, 20, 30),
+        ("SMB", 2, 20, 30),
+        ("SMB", 9, 200, 40),
+    ] {
+        for i in 0..count {
+            rows.push(NewResponse {
+                touchpoint_id: Some(invoice),
+                segment: Some(segment.into()),
+                ..customer_response(
+                    survey,
+                    score,
+                    now - Duration::days(days_ago) - Duration::minutes(i),
+                )
+            });
+        }
+    }
+    store_responses(pool, &rows).await;
+    app.signed_in_as("executive").await;
+    let api = |query: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .get(&format!("/api/v1/departments/finance/scorecard{query}"))
+                .await;
+            let status = response.status().as_u16();
+            (status, response.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (_, all) = api("").await;
+    assert_eq!(
+        (all["nps"]["nps"].as_f64(), all["nps"]["n"].as_u64()),
+        (Some(0.0), Some(60))
+    );
+    let (_, smb) = api("?segment=SMB").await;
+    assert_eq!(
+        (smb["nps"]["nps"].as_f64(), smb["nps"]["n"].as_u64()),
+        (Some(-100.0), Some(30))
+    );
+    let year_from = (now.date() - Duration::days(364)).to_string();
+    let (_, smb_year) = api(Box::leak(
+        format!("?segment=SMB&from={year_from}").into_boxed_str(),
+    ))
+    .await;
+    // 40 promoters and 30 detractors: (40 − 30) / 70.
+    assert_eq!(smb_year["nps"]["n"].as_u64(), Some(70));
+    assert!((smb_year["nps"]["nps"].as_f64().unwrap() - 1000.0 / 70.0).abs() < 1e-9);
+    let (status, refused) = api("?from=yesterday").await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        refused["error"]["fields"]["from"],
+        "use a date such as 2026-01-31"
+    );
+
+    // The page: the segment's figure, and the filter kept in the print and CSV links.
+    let page = app
+        .get("/departments/finance?segment=Enterprise")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Customer NPS, last 90 days, Enterprise customers"));
+    assert!(page.contains("<span class=\"stat-value\">+100.0</span>"));
+    assert!(page.contains("<option value=\"Enterprise\" selected>"));
+    assert!(page.contains("scorecard.csv?from=&#38;to=&#38;segment=Enterprise"));
+    let print = app
+        .get("/departments/finance?segment=Enterprise&view=print")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(print.contains("<body class=\"print-view\">"));
+    let csv = app
+        .get("/departments/finance/scorecard.csv?segment=SMB")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.contains("customer NPS,all it owns,nps,-100.00,"),
+        "{csv}"
+    );
+
+    // A bad period: the default figures, the message, the input kept — never a 500.
+    let bad = app
+        .get("/departments/finance?from=2026-13-01&to=2026-01-31")
+        .await;
+    assert_eq!(bad.status(), 400);
+    let bad = bad.text().await.unwrap();
+    assert!(bad.contains("That period could not be shown"));
+    assert!(bad.contains("use a date such as 2026-01-31"));
+    assert!(bad.contains("value=\"2026-13-01\""));
+    assert!(bad.contains("Customer NPS, last 90 days"));
+    let backwards = app
+        .get("/departments/finance?from=2026-03-01&to=2026-01-31")
+        .await;
+    assert_eq!(backwards.status(), 400);
+    assert!(
+        backwards
+            .text()
+            .await
+            .unwrap()
+            .contains("must be on or before the last day")
+    );
+    let bad_csv = app.get("/departments/finance/scorecard.csv?to=soon").await;
+    assert_eq!(bad_csv.status(), 400);
+}

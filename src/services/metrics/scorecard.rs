@@ -105,11 +105,89 @@ pub async fn touchpoints_nps(
     Ok(measured)
 }
 
-/// The scorecard of the department with this slug, as of `today`.
+/// What the scorecard's NPS figures cover: a period of days and, optionally, one
+/// customer segment. Objectives and incentives keep their own periods; failure demand is
+/// counted by calendar month and quarter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScorecardFilter {
+    /// First day, inclusive.
+    pub from: Date,
+    /// Day after the last, exclusive.
+    pub to: Date,
+    pub segment: Option<String>,
+}
+
+/// The longest period a scorecard covers (its trends already show the longer run).
+const LONGEST_PERIOD_DAYS: i64 = 3 * 366;
+
+impl ScorecardFilter {
+    /// The default: the last 90 days up to today, every segment.
+    pub fn last_90_days(today: Date) -> Self {
+        Self {
+            from: today - time::Duration::days(89),
+            to: today + time::Duration::days(1),
+            segment: None,
+        }
+    }
+
+    /// From a query string's `from` and `to` (both inclusive, YYYY-MM-DD; either may be
+    /// left out) and `segment`, or the message for each field that is wrong.
+    pub fn parse(
+        from: &str,
+        to: &str,
+        segment: &str,
+        today: Date,
+    ) -> Result<Self, crate::domain::FieldErrors> {
+        let mut errors = crate::domain::FieldErrors::default();
+        let mut date = |field: &'static str, raw: &str| match raw.trim() {
+            "" => None,
+            raw => {
+                let parsed = crate::domain::parse_date(raw);
+                if parsed.is_none() {
+                    errors.add(field, "use a date such as 2026-01-31");
+                }
+                parsed
+            }
+        };
+        let (from, last) = (date("from", from), date("to", to));
+        let last = last.unwrap_or(today);
+        let from = from.unwrap_or(last - time::Duration::days(89));
+        if errors.is_empty() && from > last {
+            errors.add("from", "must be on or before the last day");
+        } else if errors.is_empty() && (last - from).whole_days() >= LONGEST_PERIOD_DAYS {
+            errors.add("from", "choose a period of at most three years");
+        }
+        let segment = segment.trim();
+        if segment.chars().count() > 64 {
+            errors.add("segment", "choose a segment from the list");
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Self {
+            from,
+            to: last + time::Duration::days(1),
+            segment: (!segment.is_empty()).then(|| segment.to_owned()),
+        })
+    }
+
+    /// The last day shown (inclusive).
+    pub fn last_day(&self) -> Date {
+        self.to - time::Duration::days(1)
+    }
+
+    pub fn days(&self) -> i64 {
+        (self.to - self.from).whole_days()
+    }
+}
+
+/// The scorecard of the department with this slug, as of `today`, its NPS figures over
+/// `filter`.
 pub async fn load(
     pool: &PgPool,
     slug: &str,
     today: Date,
+    filter: &ScorecardFilter,
 ) -> Result<Option<Scorecard>, sqlx::Error> {
     let Some(department) = departments::profile(pool, slug).await? else {
         return Ok(None);
@@ -120,17 +198,14 @@ pub async fn load(
         anonymity_threshold: anonymity.max(1) as u64,
         protects_anonymity: false,
     };
-    let (from, to) = (
-        today - time::Duration::days(89),
-        today + time::Duration::days(1),
-    );
+    let (from, to) = (filter.from, filter.to);
     let customers = ResponseFilter {
         survey: None,
         kind: Some("customer".into()),
         department: Some(department.id),
         respondent_department: None,
         touchpoint: None,
-        segment: None,
+        segment: filter.segment.clone(),
         from,
         to,
     };
@@ -141,8 +216,10 @@ pub async fn load(
         .filter(|t| t.owner.as_deref() == Some(slug))
         .collect();
     let touchpoints = touchpoints_nps(pool, owned, &customers, customer_rules).await?;
+    // Colleagues have no customer segment; their answers count in whole months only.
     let internal = ResponseFilter {
         kind: Some("internal".into()),
+        segment: None,
         from: first_of_month(from),
         ..customers.clone()
     };
@@ -211,4 +288,67 @@ pub async fn load(
         incentives,
         follow_ups,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ScorecardFilter;
+    use time::macros::date;
+
+    fn fields(result: Result<ScorecardFilter, crate::domain::FieldErrors>) -> Vec<&'static str> {
+        result
+            .err()
+            .map(|errors| errors.iter().map(|(field, _)| field).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_period_defaults_to_ninety_days_up_to_today_and_includes_its_last_day() {
+        let today = date!(2026 - 11 - 24);
+        let filter = ScorecardFilter::parse("", "", "", today).unwrap();
+        assert_eq!(filter, ScorecardFilter::last_90_days(today));
+        assert_eq!((filter.from, filter.days()), (date!(2026 - 08 - 27), 90));
+        let filter = ScorecardFilter::parse("2026-01-01", "2026-03-31", " SMB ", today).unwrap();
+        assert_eq!(
+            (filter.from, filter.to, filter.segment.as_deref()),
+            (date!(2026 - 01 - 01), date!(2026 - 04 - 01), Some("SMB"))
+        );
+        let only_to = ScorecardFilter::parse("", "2026-03-31", "", today).unwrap();
+        assert_eq!(only_to.days(), 90);
+    }
+
+    #[test]
+    fn bad_dates_backwards_and_overlong_periods_are_refused_by_field() {
+        let today = date!(2026 - 11 - 24);
+        assert_eq!(
+            fields(ScorecardFilter::parse("31/01/2026", "", "", today)),
+            vec!["from"]
+        );
+        assert_eq!(
+            fields(ScorecardFilter::parse("", "tomorrow", "", today)),
+            vec!["to"]
+        );
+        assert_eq!(
+            fields(ScorecardFilter::parse(
+                "2026-05-01",
+                "2026-04-30",
+                "",
+                today
+            )),
+            vec!["from"]
+        );
+        assert_eq!(
+            fields(ScorecardFilter::parse(
+                "2020-01-01",
+                "2026-01-01",
+                "",
+                today
+            )),
+            vec!["from"]
+        );
+        assert_eq!(
+            fields(ScorecardFilter::parse("", "", &"s".repeat(65), today)),
+            vec!["segment"]
+        );
+    }
 }

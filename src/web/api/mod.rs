@@ -85,6 +85,19 @@ pub fn routes() -> Routes {
         )
 }
 
+/// The 422 naming each wrong query parameter.
+fn invalid_parameters(errors: crate::domain::FieldErrors) -> ApiError {
+    let mut error = ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_parameters",
+        "some query parameters are not valid",
+    );
+    for (field, message) in errors.iter() {
+        error = error.with_field(field, message);
+    }
+    error
+}
+
 /// Resolves a metrics query string, or answers 422 naming the wrong parameters.
 async fn filter_from(
     state: &AppState,
@@ -92,17 +105,7 @@ async fn filter_from(
 ) -> Result<(ResponseFilter, metrics::Rules), ApiError> {
     metrics::resolve(&state.pool, params)
         .await?
-        .map_err(|errors| {
-            let mut error = ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_parameters",
-                "some query parameters are not valid",
-            );
-            for (field, message) in errors.iter() {
-                error = error.with_field(field, message);
-            }
-            error
-        })
+        .map_err(invalid_parameters)
 }
 
 /// The query string, or a JSON 400 naming what could not be read (e.g. an unknown parameter).
@@ -473,12 +476,26 @@ async fn list_touchpoints(
     Ok(Json(crate::repo::surveys::touchpoints(&state.pool).await?))
 }
 
+/// The scorecard's period and segment, as the page takes them.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(default, deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct ScorecardParams {
+    /// First day, inclusive (YYYY-MM-DD); default 89 days before `to`.
+    from: String,
+    /// Last day, inclusive (YYYY-MM-DD); default today.
+    to: String,
+    /// A customer segment; default all.
+    segment: String,
+}
+
 /// A department's scorecard numbers (the same the scorecard page shows).
 #[utoipa::path(get, path = "/api/v1/departments/{slug}/scorecard", tag = "metrics",
-    params(("slug" = String, Path, description = "The department's slug")),
+    params(("slug" = String, Path, description = "The department's slug"), ScorecardParams),
     responses(
-        (status = 200, description = "The department's scorecard as of today", body = metrics::scorecard::Scorecard),
+        (status = 200, description = "The department's scorecard; NPS figures over the period asked for", body = metrics::scorecard::Scorecard),
         (status = 404, description = "There is no such department", body = ErrorBody),
+        FilterErrors,
         ReadErrors,
         CommonErrors,
     ),
@@ -486,9 +503,17 @@ async fn list_touchpoints(
 async fn scorecard(
     State(state): State<AppState>,
     axum::extract::Path(slug): axum::extract::Path<String>,
+    Query(params): Query<ScorecardParams>,
 ) -> Result<Json<metrics::scorecard::Scorecard>, ApiError> {
     let today = crate::repo::metrics::today(&state.pool).await?;
-    metrics::scorecard::load(&state.pool, &slug, today)
+    let filter = metrics::scorecard::ScorecardFilter::parse(
+        &params.from,
+        &params.to,
+        &params.segment,
+        today,
+    )
+    .map_err(invalid_parameters)?;
+    metrics::scorecard::load(&state.pool, &slug, today, &filter)
         .await?
         .map(Json)
         .ok_or_else(|| {

@@ -8,22 +8,23 @@ mod scorecard_csv;
 
 use axum::Extension;
 use axum::extract::State;
-use axum::http::{Uri, header};
+use axum::http::{StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
 
-use crate::domain::Role;
+use crate::domain::{FieldErrors, Role};
 use crate::error::AppError;
 use crate::repo;
 use crate::repo::comments::Comment;
 use crate::repo::departments::{self, DepartmentOverview, DepartmentProfile};
 use crate::repo::organisation;
 use crate::services::metrics::objectives::ObjectiveView;
-use crate::services::metrics::scorecard::Scorecard;
+use crate::services::metrics::scorecard::{self, Scorecard, ScorecardFilter};
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
 use crate::web::caller::Caller;
 use crate::web::charts::sparkline::{self, Sparkline};
-use crate::web::extract::Path;
+use crate::web::extract::{Path, Query};
 use crate::web::layout::Layout;
 use crate::web::{Number, render};
 use comments::comments_page;
@@ -106,16 +107,63 @@ pub struct DepartmentPage {
     pub is_own: bool,
     /// The viewer may record this department's KPI values.
     pub can_edit: bool,
+    /// Customer segments to filter by.
+    pub segments: Vec<String>,
+    pub filter: ScorecardFilter,
+    /// What was wrong with the filter asked for (the page then shows the default).
+    pub filter_errors: FieldErrors,
+    pub query: ScorecardQuery,
+    pub today: time::Date,
+}
+
+/// The scorecard's period, segment and view, as typed into the query string (kept for
+/// the form and the links that carry them).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ScorecardQuery {
+    /// First day, inclusive (YYYY-MM-DD).
+    pub from: String,
+    /// Last day, inclusive.
+    pub to: String,
+    pub segment: String,
+    /// `print` for the print-friendly version.
+    pub view: String,
+}
+
+impl ScorecardQuery {
+    /// The filter as a query string (without the view), for links to the same figures.
+    pub fn filter_query(&self) -> String {
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("from", self.from.trim())
+            .append_pair("to", self.to.trim())
+            .append_pair("segment", self.segment.trim())
+            .finish()
+    }
+}
+
+/// The filter the query asks for, or the default and what was wrong with it.
+async fn filter_of(
+    state: &AppState,
+    query: &ScorecardQuery,
+) -> Result<(ScorecardFilter, FieldErrors, time::Date), AppError> {
+    let today = crate::repo::metrics::today(&state.pool).await?;
+    Ok(
+        match ScorecardFilter::parse(&query.from, &query.to, &query.segment, today) {
+            Ok(filter) => (filter, FieldErrors::default(), today),
+            Err(errors) => (ScorecardFilter::last_90_days(today), errors, today),
+        },
+    )
 }
 
 async fn show(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(slug): Path<String>,
+    Query(query): Query<ScorecardQuery>,
     uri: Uri,
-) -> Result<Html<String>, AppError> {
-    let today = crate::repo::metrics::today(&state.pool).await?;
-    let scorecard = crate::services::metrics::scorecard::load(&state.pool, &slug, today)
+) -> Result<Response, AppError> {
+    let (filter, filter_errors, today) = filter_of(&state, &query).await?;
+    let scorecard = scorecard::load(&state.pool, &slug, today, &filter)
         .await?
         .ok_or(AppError::NotFound)?;
     let department = scorecard.department.clone();
@@ -127,18 +175,68 @@ async fn show(
         .and_then(|u| u.department.as_ref())
         .is_some_and(|d| d.id == department.id);
     let can_edit = is_own || caller.user().is_some_and(|u| u.role == Role::CxLead);
-    render(&DepartmentPage {
-        layout: Layout::for_caller(&caller, uri.path()),
+    // A refused filter still shows the page (over the default period), with the message.
+    let status = if filter_errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let page = DepartmentPage {
+        layout: Layout::for_caller(&caller, uri.path()).printable(query.view == "print"),
         department,
         scorecard,
         latest_comments,
         comment_count,
         is_own,
         can_edit,
-    })
+        segments: crate::repo::metrics::segments(&state.pool).await?,
+        filter,
+        filter_errors,
+        query,
+        today,
+    };
+    Ok((status, render(&page)?).into_response())
 }
 
 impl DepartmentPage {
+    /// Links to the usual periods up to today, keeping the segment.
+    fn presets(&self) -> Vec<(String, &'static str)> {
+        [
+            (30, "30 days"),
+            (90, "90 days"),
+            (182, "6 months"),
+            (365, "12 months"),
+        ]
+        .into_iter()
+        .map(|(days, label)| {
+            let query = ScorecardQuery {
+                from: (self.today - time::Duration::days(days - 1)).to_string(),
+                to: self.today.to_string(),
+                ..self.query.clone()
+            };
+            let href = format!(
+                "/departments/{}?{}",
+                self.department.slug,
+                query.filter_query()
+            );
+            (href, label)
+        })
+        .collect()
+    }
+
+    /// The period (and segment) the NPS figures cover, in words.
+    fn period_label(&self) -> String {
+        let period = if self.filter.to == self.today + time::Duration::days(1) {
+            format!("last {} days", self.filter.days())
+        } else {
+            format!("{} to {}", self.filter.from, self.filter.last_day())
+        };
+        match &self.filter.segment {
+            Some(segment) => format!("{period}, {segment} customers"),
+            None => period,
+        }
+    }
+
     fn money(&self, amount: impl Number) -> String {
         crate::web::money(amount.get())
     }
@@ -169,16 +267,25 @@ impl DepartmentPage {
     }
 }
 
-/// The scorecard's numbers as a CSV download.
+/// The scorecard's numbers as a CSV download, over the page's filter.
 async fn export_csv(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    Query(query): Query<ScorecardQuery>,
 ) -> Result<Response, AppError> {
-    let today = crate::repo::metrics::today(&state.pool).await?;
-    let scorecard = crate::services::metrics::scorecard::load(&state.pool, &slug, today)
+    let (filter, errors, today) = filter_of(&state, &query).await?;
+    if let Some((field, message)) = errors.iter().next() {
+        let message = format!("The scorecard was not exported: {field}: {message}.\n");
+        return Ok((StatusCode::BAD_REQUEST, message).into_response());
+    }
+    let scorecard = scorecard::load(&state.pool, &slug, today, &filter)
         .await?
         .ok_or(AppError::NotFound)?;
-    let disposition = format!("attachment; filename=\"{slug}-scorecard-{today}.csv\"");
+    let disposition = format!(
+        "attachment; filename=\"{slug}-scorecard-{}-to-{}.csv\"",
+        filter.from,
+        filter.last_day()
+    );
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
