@@ -286,14 +286,14 @@ async fn the_scorecard_counts_open_overdue_and_the_median_time_to_close() {
         .text()
         .await
         .unwrap();
-    assert_eq!(to_do.matches("<p class=\"follow-up-state\">").count(), 5);
+    assert_eq!(to_do.matches("<tr class=\"follow-up-row\">").count(), 5);
     let overdue = app
         .get("/departments/sales/follow-ups?show=overdue")
         .await
         .text()
         .await
         .unwrap();
-    assert_eq!(overdue.matches("<p class=\"follow-up-state\">").count(), 2);
+    assert_eq!(overdue.matches("<tr class=\"follow-up-row\">").count(), 2);
     assert_eq!(
         overdue
             .matches("class=\"status-off-track\">Overdue</span>")
@@ -306,7 +306,7 @@ async fn the_scorecard_counts_open_overdue_and_the_median_time_to_close() {
         .text()
         .await
         .unwrap();
-    assert_eq!(resolved.matches("<p class=\"follow-up-state\">").count(), 3);
+    assert_eq!(resolved.matches("<tr class=\"follow-up-row\">").count(), 3);
     assert_eq!(resolved.matches("Called back").count(), 3);
 }
 
@@ -339,7 +339,7 @@ async fn the_follow_up_list_pages_through_every_follow_up() {
         .text()
         .await
         .unwrap();
-    assert_eq!(first.matches("<p class=\"follow-up-state\">").count(), 50);
+    assert_eq!(first.matches("<tr class=\"follow-up-row\">").count(), 50);
     assert!(first.contains("complaint 56") && !first.contains("complaint 06"));
     let next = first
         .split("href=\"")
@@ -349,7 +349,7 @@ async fn the_follow_up_list_pages_through_every_follow_up() {
         })
         .expect("a link to the next page");
     let second = app.get(&next).await.text().await.unwrap();
-    assert_eq!(second.matches("<p class=\"follow-up-state\">").count(), 7);
+    assert_eq!(second.matches("<tr class=\"follow-up-row\">").count(), 7);
     assert!(second.contains("complaint 06") && second.contains("complaint 00"));
     assert!(!second.contains("More follow-ups"));
 }

@@ -953,7 +953,7 @@ async fn period_and_segment_in_the_query_string_narrow_the_figures_and_bad_ones_
     assert_eq!(status, 422);
     assert_eq!(
         refused["error"]["fields"]["from"],
-        "use a date such as 2026-01-31"
+        "“yesterday” is not a date; use one such as 2026-01-31"
     );
 
     // The page: the segment's figure, and the filter kept in the print and CSV links.
@@ -992,7 +992,7 @@ async fn period_and_segment_in_the_query_string_narrow_the_figures_and_bad_ones_
     assert_eq!(bad.status(), 400);
     let bad = bad.text().await.unwrap();
     assert!(bad.contains("That period could not be shown"));
-    assert!(bad.contains("use a date such as 2026-01-31"));
+    assert!(bad.contains("“2026-13-01” is not a date; use one such as 2026-01-31"));
     assert!(bad.contains("value=\"2026-13-01\""));
     assert!(bad.contains("Customer NPS, last 90 days"));
     let backwards = app

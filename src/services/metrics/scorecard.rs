@@ -144,7 +144,14 @@ impl ScorecardFilter {
             raw => {
                 let parsed = crate::domain::parse_date(raw);
                 if parsed.is_none() {
-                    errors.add(field, "use a date such as 2026-01-31");
+                    // Date pickers blank a value they cannot show: name it here.
+                    let shown: String = raw.chars().take(20).collect();
+                    errors.add(
+                        field,
+                        format!(
+                            "\u{201c}{shown}\u{201d} is not a date; use one such as 2026-01-31"
+                        ),
+                    );
                 }
                 parsed
             }
