@@ -135,10 +135,17 @@ pub fn pool_options(size: u32) -> PgPoolOptions {
         .test_before_acquire(true)
 }
 
-/// Per-connection settings of the pool: a name to find our connections by, and a
-/// statement timeout so a stuck query cannot hold a request (or a connection) forever.
+/// Per-connection settings of the pool: a name to find our connections by, a statement
+/// timeout so a stuck query cannot hold a request (or a connection) forever, and plans
+/// made for each query's actual parameters.
 pub fn session_settings(options: PgConnectOptions) -> PgConnectOptions {
     options
         .application_name("centric")
-        .options([("statement_timeout", "5s")])
+        // Dashboard queries pick their grouping and filters by parameter; a plan cached
+        // for "any parameters" scans far more than the one made for the actual ones
+        // (measured on the demo: scorecard p50 236 ms → 147 ms).
+        .options([
+            ("statement_timeout", "5s"),
+            ("plan_cache_mode", "force_custom_plan"),
+        ])
 }

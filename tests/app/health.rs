@@ -119,3 +119,18 @@ async fn a_missing_static_file_is_a_404_that_is_not_cached() {
         Some("public, max-age=31536000, immutable")
     );
 }
+
+#[tokio::test]
+async fn every_pooled_connection_times_out_stuck_statements_and_plans_for_its_parameters() {
+    let app = crate::helpers::spawn_app().await;
+    let (timeout, plans): (String, String) = sqlx::query_as(
+        "SELECT current_setting('statement_timeout'), current_setting('plan_cache_mode')",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (timeout.as_str(), plans.as_str()),
+        ("5s", "force_custom_plan")
+    );
+}
