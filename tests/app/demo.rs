@@ -222,3 +222,52 @@ async fn demo_refuses_to_load_twice() {
         1
     );
 }
+
+#[tokio::test]
+async fn every_demo_department_head_sees_a_complete_scorecard_of_their_own() {
+    let app = crate::helpers::spawn_demo_app().await;
+    let heads: Vec<_> = DEMO_USERS
+        .iter()
+        .filter_map(|u| Some((u.email, u.department?)))
+        .collect();
+    assert_eq!(heads.len(), 8);
+    for (email, slug) in heads {
+        let client = crate::helpers::new_client();
+        let signed_in = client
+            .post(app.url("/login"))
+            .form(&[("email", email), ("password", DEMO_PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(signed_in.status(), 303, "{email}");
+        let page = client
+            .get(app.url(&format!("/departments/{slug}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200, "{slug}");
+        let page = page.text().await.unwrap();
+        assert!(page.contains("Your department's scorecard."), "{slug}");
+        for missing in [
+            "No objectives for",
+            "No incentive plan pays on",
+            "No statement recorded yet",
+        ] {
+            assert!(!page.contains(missing), "{slug}: {missing}");
+        }
+        for section in ["Objectives", "Closing the loop", "Cost of failure demand"] {
+            assert!(page.contains(section), "{slug}: {section}");
+        }
+        assert!(
+            page.matches("class=\"chart sparkline\"").count() >= 1,
+            "{slug}: objectives drawn month by month"
+        );
+        let csv = client
+            .get(app.url(&format!("/departments/{slug}/scorecard.csv")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(csv.status(), 200, "{slug}");
+        assert!(csv.text().await.unwrap().lines().count() > 10, "{slug}");
+    }
+}

@@ -183,6 +183,87 @@ async fn exec(conn: &mut PgConnection, statement: &str) {
         .unwrap_or_else(|e| panic!("{statement}: {e}"));
 }
 
+/// The demo organisation, loaded into a template of its own once per build of the test
+/// binary (the demo generator may have changed since), named
+/// `centric_demo_<build>_<created, unix seconds>`.
+async fn ensure_demo_template(cluster: &LocalCluster, template: &str) -> String {
+    let built = std::env::current_exe()
+        .and_then(|exe| exe.metadata()?.modified())
+        .ok()
+        .and_then(|at| at.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |since| since.as_secs());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut admin = cluster
+        .connect_options("postgres")
+        .connect()
+        .await
+        .expect("admin connection");
+    sqlx::query("SELECT pg_advisory_lock(4243)")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    // Other builds' demos (and half-built ones) an hour old: no run still clones them.
+    let stale: Vec<String> = sqlx::query_scalar(
+        r"SELECT datname::text FROM pg_database
+          WHERE datname ~ '^centric_demo_[0-9]+_[0-9]+(_building)?$'
+            AND (split_part(datname, '_', 3)::bigint <> $1 OR datname LIKE '%\_building')
+            AND split_part(datname, '_', 4)::bigint < $2 - 3600",
+    )
+    .bind(built as i64)
+    .bind(now as i64)
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    for name in stale {
+        exec(
+            &mut admin,
+            &format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#),
+        )
+        .await;
+    }
+    let existing: Option<String> = sqlx::query_scalar(
+        "SELECT datname::text FROM pg_database WHERE datname ~ ('^centric_demo_' || $1 || '_[0-9]+$')",
+    )
+    .bind(built.to_string())
+    .fetch_optional(&mut admin)
+    .await
+    .unwrap();
+    let demo = match existing {
+        Some(demo) => demo,
+        None => {
+            let demo = format!("centric_demo_{built}_{now}");
+            let building = format!("{demo}_building");
+            exec(
+                &mut admin,
+                &format!(r#"CREATE DATABASE "{building}" TEMPLATE "{template}""#),
+            )
+            .await;
+            let pool = PgPool::connect_with(cluster.connect_options(&building))
+                .await
+                .unwrap();
+            centric::db::demo::load(&pool, false)
+                .await
+                .expect("the demo loads");
+            pool.close().await;
+            exec(
+                &mut admin,
+                &format!(r#"ALTER DATABASE "{building}" RENAME TO "{demo}""#),
+            )
+            .await;
+            demo
+        }
+    };
+    sqlx::query("SELECT pg_advisory_unlock(4243)")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    demo
+}
+
 /// A fresh, migrated, empty database of its own for one test; dropped with it.
 pub struct TestDb {
     pub pool: PgPool,
@@ -195,6 +276,17 @@ pub struct TestDb {
 impl TestDb {
     pub async fn new() -> Self {
         let shared = shared().await;
+        Self::from_template(shared, &shared.template).await
+    }
+
+    /// A database of its own holding the demo organisation (see `centric serve --demo`).
+    pub async fn with_demo() -> Self {
+        let shared = shared().await;
+        let demo = ensure_demo_template(&shared.cluster, &shared.template).await;
+        Self::from_template(shared, &demo).await
+    }
+
+    async fn from_template(shared: &Shared, template: &str) -> Self {
         let created = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
@@ -204,7 +296,7 @@ impl TestDb {
         let mut conn = admin.connect().await.expect("admin connection");
         exec(
             &mut conn,
-            &format!(r#"CREATE DATABASE "{name}" TEMPLATE "{}""#, shared.template),
+            &format!(r#"CREATE DATABASE "{name}" TEMPLATE "{template}""#),
         )
         .await;
         conn.close().await.unwrap();
@@ -271,7 +363,15 @@ pub async fn spawn_app() -> TestApp {
 
 /// `spawn_app` with settings adjusted (short session limits, low rate limits …).
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut ServerSettings)) -> TestApp {
-    let db = TestDb::new().await;
+    serve(TestDb::new().await, adjust).await
+}
+
+/// The app over a database holding the demo organisation.
+pub async fn spawn_demo_app() -> TestApp {
+    serve(TestDb::with_demo().await, |_| {}).await
+}
+
+async fn serve(db: TestDb, adjust: impl FnOnce(&mut ServerSettings)) -> TestApp {
     let mut settings = ServerSettings {
         addr: "127.0.0.1:0".parse().unwrap(),
         ..ServerSettings::default()

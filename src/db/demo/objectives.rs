@@ -479,8 +479,9 @@ fn kpi_value(title: &str, month: u8) -> (f64, &'static str) {
     ((value * 10.0_f64).round() / 10.0, note)
 }
 
-/// Plans for executives, for department heads and for the Finance team, each with link
-/// weights adding up to 100 % and a payout curve around the objective's target.
+/// Plans for executives, for department heads (one link per department) and for the
+/// Finance team, each with link weights adding up to 100 % and a payout curve around the
+/// objective's target.
 async fn insert_incentive_plans(
     conn: &mut PgConnection,
     ids: &Ids,
@@ -510,12 +511,17 @@ async fn insert_incentive_plans(
             Some("department-head"),
             None,
             800_000,
-            vec![
-                (find("Support-call NPS"), 25.0, false),
-                (find("Installation NPS"), 25.0, false),
-                (find("NPS of IT"), 25.0, false),
-                (find("Contract NPS"), 25.0, false),
-            ],
+            // Every head is paid on their department's first objective, equally weighted.
+            catalogue::DEPARTMENTS
+                .iter()
+                .map(|d| {
+                    let first = objectives
+                        .iter()
+                        .find(|o| o.owner == Some(d.slug))
+                        .expect("every department has an objective");
+                    (first, 100.0 / catalogue::DEPARTMENTS.len() as f64, false)
+                })
+                .collect(),
         ),
         (
             format!("Finance team CX bonus {}", year.current),
