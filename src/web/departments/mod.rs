@@ -1,7 +1,12 @@
-//! The departments: the list every signed-in person sees, and each department's page.
+//! The departments: the list every signed-in person sees, and each department's page:
+//! the scorecard every department shares, plus HR's, Finance's, Legal's or IT's panel.
 
+mod channel;
 mod comments;
+mod finance;
+mod hr;
 mod kpis;
+mod panel;
 
 use axum::Extension;
 use axum::extract::State;
@@ -14,7 +19,10 @@ use crate::repo;
 use crate::repo::comments::Comment;
 use crate::repo::departments::{self, DepartmentOverview, DepartmentProfile};
 use crate::repo::organisation;
+use crate::services::metrics::Share;
+use crate::services::metrics::correlation::Strength;
 use crate::services::metrics::objectives::ObjectiveView;
+use crate::services::metrics::panels::theme_shares::Movement;
 use crate::services::metrics::scorecard::Scorecard;
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
@@ -24,6 +32,7 @@ use crate::web::layout::Layout;
 use crate::web::render;
 use comments::comments_page;
 use kpis::{kpi_page, record_kpi};
+use panel::DepartmentPanel;
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -82,6 +91,8 @@ pub struct DepartmentPage {
     pub is_own: bool,
     /// The viewer may record this department's KPI values.
     pub can_edit: bool,
+    /// What only HR, Finance, Legal or IT show, after the shared sections.
+    pub panel: Option<DepartmentPanel>,
 }
 
 async fn show(
@@ -103,6 +114,7 @@ async fn show(
         .and_then(|u| u.department.as_ref())
         .is_some_and(|d| d.id == department.id);
     let can_edit = is_own || caller.user().is_some_and(|u| u.role == Role::CxLead);
+    let panel = panel::load(&state.pool, &department, today).await?;
     render(&DepartmentPage {
         layout: Layout::for_caller(&caller, uri.path()),
         department,
@@ -111,6 +123,7 @@ async fn show(
         comment_count,
         is_own,
         can_edit,
+        panel,
     })
 }
 
@@ -147,6 +160,18 @@ impl DepartmentPage {
             "nps" | "enps" | "internal-nps" => format!("{:+.1}", value.get()),
             _ => format!("{:.1}", value.get()),
         }
+    }
+
+    /// A share for people: "12.5 %", or a dash of nothing.
+    fn share(&self, share: &Share) -> String {
+        share
+            .pct()
+            .map_or_else(|| "—".to_owned(), |pct| format!("{pct:.1} %"))
+    }
+
+    /// A month for people, in ISO form: "2026-03".
+    fn month(&self, first_day: &time::Date) -> String {
+        format!("{}-{:02}", first_day.year(), u8::from(first_day.month()))
     }
 
     fn progress_pct(&self, objective: &ObjectiveView) -> i64 {
