@@ -44,7 +44,7 @@ pub enum Missing {
 impl Missing {
     pub fn label(self) -> &'static str {
         match self {
-            Self::CustomerNps => "no customer NPS (no touchpoint of its own rated)",
+            Self::CustomerNps => "no customer NPS: owns no touchpoint customers rated",
             Self::CustomerResponses => "too few customer responses",
             Self::Enps => "no eNPS to show",
             Self::EmployeeAnswers => "too few employee answers",
