@@ -1,9 +1,10 @@
 //! The why: customers' detractor and passive comments attributed to a department —
-//! through a touchpoint it owns, or a theme it owns — newest first, paged by keyset.
+//! through a touchpoint it owns, or a theme it owns — newest first, paged by keyset; and
+//! detractor comments counted by month and theme.
 
 use const_format::concatcp;
 use sqlx::PgPool;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -97,6 +98,55 @@ pub async fn themes(pool: &PgPool, department: Uuid) -> Result<Vec<(Uuid, String
                 WHERE rt.theme_id = th.id AND t.owner_department_id = $1))
          ORDER BY lower(th.name)",
     )
+    .bind(department)
+    .fetch_all(pool)
+    .await
+}
+
+/// Detractor comments of one local month: all customers' (no theme), or those tagged with
+/// one theme.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ThemeMonth {
+    /// None for all of the month's detractor comments.
+    pub theme: Option<String>,
+    /// None (with no comments) for a theme that tags none in the period.
+    pub month: Option<Date>,
+    pub comments: i64,
+}
+
+/// Customers' detractor comments over [from, to) (local days) by local month: in all, and
+/// tagged with each theme `department` owns (every such theme at least once). All first,
+/// then by theme and month.
+#[tracing::instrument(skip_all)]
+pub async fn detractors_by_owned_theme(
+    pool: &PgPool,
+    department: Uuid,
+    from: Date,
+    to: Date,
+) -> Result<Vec<ThemeMonth>, sqlx::Error> {
+    sqlx::query_as::<_, ThemeMonth>(
+        r#"
+        WITH bounds AS (
+            SELECT zone, $1::date::timestamp AT TIME ZONE zone AS low, $2::date::timestamp AT TIME ZONE zone AS high
+            FROM (SELECT coalesce((SELECT time_zone FROM organisation), 'UTC') AS zone) z
+        ), detractors AS (
+            SELECT r.id, date_trunc('month', r.submitted_at AT TIME ZONE (SELECT zone FROM bounds))::date AS month
+            FROM responses r
+            WHERE r.survey_kind = 'customer' AND r.score <= 6 AND r.comment IS NOT NULL
+              AND r.submitted_at >= (SELECT low FROM bounds) AND r.submitted_at < (SELECT high FROM bounds)
+        )
+        SELECT NULL::text AS theme, month, count(*) AS comments FROM detractors GROUP BY month
+        UNION ALL
+        SELECT th.name, d.month, count(d.id)
+        FROM themes th
+        LEFT JOIN (response_themes rt JOIN detractors d ON d.id = rt.response_id) ON rt.theme_id = th.id
+        WHERE th.owner_department_id = $3 AND th.archived_at IS NULL
+        GROUP BY th.id, th.name, d.month
+        ORDER BY theme NULLS FIRST, month
+        "#,
+    )
+    .bind(from)
+    .bind(to)
     .bind(department)
     .fetch_all(pool)
     .await

@@ -531,6 +531,25 @@ pub async fn add_touchpoint(
     .expect("touchpoint")
 }
 
+/// Adds a service-contact reason whose contacts are charged to `department` (None: to
+/// nobody).
+pub async fn add_contact_reason(
+    pool: &PgPool,
+    slug: &str,
+    name: &str,
+    department: Option<uuid::Uuid>,
+) -> uuid::Uuid {
+    sqlx::query_scalar(
+        "INSERT INTO contact_reasons (slug, name, department_id) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(slug)
+    .bind(name)
+    .bind(department)
+    .fetch_one(pool)
+    .await
+    .expect("contact reason")
+}
+
 /// The one-time submission id a rendered survey form carries.
 pub fn submission_id_in(page: &str) -> String {
     let marker = "name=\"submission_id\" value=\"";

@@ -4,7 +4,8 @@
 
 use crate::api_metrics::setup;
 use crate::helpers::{
-    add_department, add_organisation, customer_response, spawn_app, store_responses,
+    add_contact_reason, add_department, add_organisation, customer_response, spawn_app,
+    store_responses,
 };
 use centric::repo::audit::Actor;
 use centric::repo::responses::NewResponse;
@@ -104,13 +105,7 @@ async fn the_chargeback_ledger_adds_up_to_the_contacts_sent() {
         ("password-reset", "Password reset", Some(it)),
         ("moving-house", "Moving house", None),
     ] {
-        sqlx::query("INSERT INTO contact_reasons (slug, name, department_id) VALUES ($1, $2, $3)")
-            .bind(slug)
-            .bind(name)
-            .bind(department)
-            .execute(pool)
-            .await
-            .unwrap();
+        add_contact_reason(pool, slug, name, department).await;
     }
     sqlx::query("INSERT INTO channels (slug, name, unit_cost_cents) VALUES ('phone', 'Phone', 650), ('chat', 'Chat', 210)")
         .execute(pool)

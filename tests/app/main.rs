@@ -24,6 +24,7 @@ mod launcher;
 mod loaders;
 mod objectives;
 mod openapi;
+mod panels;
 mod rollups;
 mod schema;
 mod scorecard;

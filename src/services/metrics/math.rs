@@ -110,6 +110,59 @@ pub fn change_is_significant(before: &Counts, after: &Counts) -> bool {
     }
 }
 
+/// A part of a whole: e.g. the detractor comments tagged with a theme, of all detractor
+/// comments.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Share {
+    pub part: u64,
+    pub whole: u64,
+}
+
+impl Share {
+    /// 100 × part / whole; None of nothing.
+    pub fn pct(&self) -> Option<f64> {
+        (self.whole > 0).then(|| 100.0 * self.part.min(self.whole) as f64 / self.whole as f64)
+    }
+
+    /// Standard error of the share in percentage points: 100 × sqrt(p (1 − p) / n).
+    fn standard_error(&self) -> Option<f64> {
+        let p = self.pct()? / 100.0;
+        Some(100.0 * (p * (1.0 - p) / self.whole as f64).sqrt())
+    }
+}
+
+impl std::ops::Add for Share {
+    type Output = Share;
+    fn add(self, other: Share) -> Share {
+        Share {
+            part: self.part + other.part,
+            whole: self.whole + other.whole,
+        }
+    }
+}
+
+impl std::iter::Sum for Share {
+    fn sum<I: Iterator<Item = Share>>(iter: I) -> Share {
+        iter.fold(Share::default(), |a, b| a + b)
+    }
+}
+
+/// Is the move between two shares real at 95 %? The same rule as for NPS, with the
+/// unadjusted standard errors of two proportions.
+pub fn share_change_is_significant(before: Share, after: Share) -> bool {
+    match (
+        before.pct(),
+        after.pct(),
+        before.standard_error(),
+        after.standard_error(),
+    ) {
+        (Some(a), Some(b), Some(se_a), Some(se_b)) => {
+            (a - b).abs() > Z95 * (se_a.powi(2) + se_b.powi(2)).sqrt()
+        }
+        _ => false,
+    }
+}
+
 /// Where an objective stands between baseline and target, and how much of its period
 /// has gone.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -362,6 +415,25 @@ mod tests {
         assert_eq!(gated_value(&down, &interval), 28.0);
     }
 
+    #[test]
+    fn a_share_moves_only_beyond_the_noise() {
+        let share = |part, whole| Share { part, whole };
+        // 10 % of 400 against 15 % of 400: SEs 1.5 and 1.785, 1.96 × 2.33 = 4.57 < 5.
+        assert!(share_change_is_significant(share(40, 400), share(60, 400)));
+        // The same move on 100 comments each is within the noise (1.96 × 4.66 = 9.1 > 5).
+        assert!(!share_change_is_significant(share(10, 100), share(15, 100)));
+        assert!(!share_change_is_significant(share(0, 0), share(5, 10)));
+        assert_eq!(share(1, 8).pct(), Some(12.5));
+        assert_eq!(Share::default().pct(), None);
+    }
+
+    fn any_share() -> impl Strategy<Value = Share> {
+        (0u64..5000, 0u64..5000).prop_map(|(a, b)| Share {
+            part: a.min(b),
+            whole: a.max(b),
+        })
+    }
+
     fn any_counts() -> impl Strategy<Value = Counts> {
         (0u64..5000, 0u64..5000, 0u64..5000).prop_map(|(p, n, d)| counts(p, n, d))
     }
@@ -394,6 +466,14 @@ mod tests {
         #[test]
         fn a_group_compared_with_itself_never_changes_significantly(c in any_counts()) {
             prop_assert!(!change_is_significant(&c, &c));
+        }
+
+        #[test]
+        fn a_share_lies_in_0_to_100_and_never_moves_against_itself(s in any_share()) {
+            if let Some(pct) = s.pct() {
+                prop_assert!((0.0..=100.0).contains(&pct));
+            }
+            prop_assert!(!share_change_is_significant(s, s));
         }
 
         #[test]

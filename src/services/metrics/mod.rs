@@ -5,15 +5,18 @@
 
 pub mod breakdown;
 pub mod chargeback;
+pub mod correlation;
 pub mod incentives;
 pub mod math;
 pub mod monthly;
 pub mod objectives;
+pub mod panels;
 pub mod scorecard;
 
 pub use math::{
-    Counts, Direction, Interval, LinkCurve, ObjectiveStatus, Progress, change_is_significant,
-    gated_value, link_payout_pct, objective_status, plan_payout_pct,
+    Counts, Direction, Interval, LinkCurve, ObjectiveStatus, Progress, Share,
+    change_is_significant, gated_value, link_payout_pct, objective_status, plan_payout_pct,
+    share_change_is_significant,
 };
 
 use serde::Serialize;

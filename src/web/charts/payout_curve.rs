@@ -1,20 +1,19 @@
 //! An incentive link's payout curve: payout % (up) against the objective's value
 //! (across), threshold → target → stretch, with today's value marked.
 
+use super::axis::{Frame, Margins, Tick};
 use crate::services::metrics::{LinkCurve, link_payout_pct};
 
-const WIDTH: f64 = 420.0;
-const HEIGHT: f64 = 220.0;
-const LEFT: f64 = 48.0;
-const RIGHT: f64 = 16.0;
-const TOP: f64 = 16.0;
-const BOTTOM: f64 = 40.0;
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Tick {
-    pub at: f64,
-    pub label: String,
-}
+const FRAME: Frame = Frame::new(
+    420.0,
+    220.0,
+    Margins {
+        left: 48.0,
+        right: 16.0,
+        top: 16.0,
+        bottom: 40.0,
+    },
+);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Marker {
@@ -29,12 +28,7 @@ pub struct Marker {
 pub struct PayoutCurve {
     /// Unique on the page (several curves may be drawn).
     pub id: String,
-    pub width: f64,
-    pub height: f64,
-    pub plot_left: f64,
-    pub plot_right: f64,
-    pub plot_top: f64,
-    pub plot_bottom: f64,
+    pub frame: Frame,
     pub path: String,
     pub x_ticks: Vec<Tick>,
     pub y_ticks: Vec<Tick>,
@@ -56,9 +50,10 @@ pub fn draw(
     let margin = (high - low) * 0.25;
     let (x_min, x_max) = (low - margin, high + margin);
     let y_max = curve.stretch_payout_pct.max(100.0) * 1.1;
-    let x =
-        |v: f64| LEFT + (v.clamp(x_min, x_max) - x_min) / (x_max - x_min) * (WIDTH - LEFT - RIGHT);
-    let y = |p: f64| HEIGHT - BOTTOM - p / y_max * (HEIGHT - TOP - BOTTOM);
+    let x = |v: f64| {
+        FRAME.left + (v.clamp(x_min, x_max) - x_min) / (x_max - x_min) * (FRAME.right - FRAME.left)
+    };
+    let y = |p: f64| FRAME.bottom - p / y_max * (FRAME.bottom - FRAME.top);
     let points: Vec<(f64, f64)> = if curve.target > curve.threshold {
         vec![
             (x_min, 0.0),
@@ -127,7 +122,7 @@ pub fn draw(
             x: x(value),
             y: y(link_payout_pct(curve, value)),
             label: format!("now {}", format(value)),
-            label_before: x(value) > WIDTH - 120.0,
+            label_before: x(value) > FRAME.width - 120.0,
         });
     }
     if let (Some(paid), Some(value)) = (paid_on, now)
@@ -137,7 +132,7 @@ pub fn draw(
             x: x(paid),
             y: y(link_payout_pct(curve, paid)),
             label: format!("paid on {} (interval)", format(paid)),
-            label_before: x(paid) > WIDTH - 160.0,
+            label_before: x(paid) > FRAME.width - 160.0,
         });
     }
     let description = format!(
@@ -159,12 +154,7 @@ pub fn draw(
     );
     PayoutCurve {
         id: id.to_owned(),
-        width: WIDTH,
-        height: HEIGHT,
-        plot_left: LEFT,
-        plot_right: WIDTH - RIGHT,
-        plot_top: TOP,
-        plot_bottom: HEIGHT - BOTTOM,
+        frame: FRAME,
         path,
         x_ticks,
         y_ticks,
@@ -222,7 +212,7 @@ mod tests {
             .parse()
             .unwrap();
         assert!(
-            first_y < drawn.plot_bottom,
+            first_y < drawn.frame.bottom,
             "starts high: stretch payout on the left"
         );
     }

@@ -1,9 +1,14 @@
-//! The departments: the list every signed-in person sees, and each department's page.
+//! The departments: the list every signed-in person sees, and each department's page:
+//! the scorecard every department shares, plus HR's, Finance's, Legal's or IT's panel.
 
+mod channel;
 mod comments;
 mod cursor;
+mod finance;
 mod follow_ups;
+mod hr;
 mod kpis;
+mod panel;
 mod scorecard_csv;
 
 use axum::Extension;
@@ -18,7 +23,10 @@ use crate::repo;
 use crate::repo::comments::Comment;
 use crate::repo::departments::{self, DepartmentOverview, DepartmentProfile};
 use crate::repo::organisation;
+use crate::services::metrics::Share;
+use crate::services::metrics::correlation::Strength;
 use crate::services::metrics::objectives::ObjectiveView;
+use crate::services::metrics::panels::theme_shares::Movement;
 use crate::services::metrics::scorecard::{self, Scorecard, ScorecardFilter};
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
@@ -29,6 +37,7 @@ use crate::web::layout::Layout;
 use crate::web::{Number, render};
 use comments::comments_page;
 use kpis::{kpi_page, record_kpi};
+use panel::DepartmentPanel;
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -107,6 +116,8 @@ pub struct DepartmentPage {
     pub is_own: bool,
     /// The viewer may record this department's KPI values.
     pub can_edit: bool,
+    /// What only HR, Finance, Legal or IT show, after the shared sections.
+    pub panel: Option<DepartmentPanel>,
     /// Customer segments to filter by.
     pub segments: Vec<String>,
     pub filter: ScorecardFilter,
@@ -175,6 +186,7 @@ async fn show(
         .and_then(|u| u.department.as_ref())
         .is_some_and(|d| d.id == department.id);
     let can_edit = is_own || caller.user().is_some_and(|u| u.role == Role::CxLead);
+    let panel = panel::load(&state.pool, &department, &filter, today).await?;
     // A refused filter still shows the page (over the default period), with the message.
     let status = if filter_errors.is_empty() {
         StatusCode::OK
@@ -189,6 +201,7 @@ async fn show(
         comment_count,
         is_own,
         can_edit,
+        panel,
         segments: crate::repo::metrics::segments(&state.pool).await?,
         filter,
         filter_errors,
@@ -258,6 +271,18 @@ impl DepartmentPage {
             .iter()
             .find(|trend| trend.objective_id == objective.id)
             .map(|trend| sparkline::objective(objective, trend))
+    }
+
+    /// A share for people: "12.5 %", or a dash of nothing.
+    fn share(&self, share: &Share) -> String {
+        share
+            .pct()
+            .map_or_else(|| "—".to_owned(), |pct| format!("{pct:.1} %"))
+    }
+
+    /// A month for people, in ISO form: "2026-03".
+    fn month(&self, first_day: &time::Date) -> String {
+        format!("{}-{:02}", first_day.year(), u8::from(first_day.month()))
     }
 
     fn progress_pct(&self, objective: &ObjectiveView) -> i64 {
