@@ -503,7 +503,8 @@ async fn legal_and_it_see_their_channels_touchpoints_and_their_themes_share_of_d
     let sales = add_department(pool, "sales", "Sales", "front-line").await;
     let contract = add_touchpoint(pool, "contract", "Contract", legal).await;
     let invoice = add_touchpoint(pool, "invoice", "Invoice", finance).await;
-    let website = add_touchpoint(pool, "website", "Website", it).await;
+    // Sales runs the website: IT's panel shows it all the same (whoever owns it).
+    let website = add_touchpoint(pool, "website", "Website", sales).await;
     let app_touchpoint = add_touchpoint(pool, "mobile-app", "Mobile app", it).await;
     let call = add_touchpoint(pool, "sales-call", "Sales call", sales).await;
     sqlx::query("UPDATE touchpoints SET channel = 'digital' WHERE id = ANY($1)")
@@ -589,7 +590,7 @@ async fn legal_and_it_see_their_channels_touchpoints_and_their_themes_share_of_d
     ] {
         let page = page(&app, slug).await;
         let panel = between(&page, "id=\"panel-title\"", "</main>");
-        let touchpoints = between(panel, "touchpoints, last 90 days", "</table>");
+        let touchpoints = between(panel, "touchpoints, last 90 days</h3>", "</table>");
         for (name, id) in shown.iter().copied() {
             let scores: Vec<i16> = rows
                 .iter()
@@ -677,6 +678,25 @@ async fn legal_and_it_see_their_channels_touchpoints_and_their_themes_share_of_d
             "a column per month with comments"
         );
     }
+
+    // Once IT owns every digital touchpoint, its panel points at its own table instead of
+    // repeating it.
+    sqlx::query("UPDATE touchpoints SET owner_department_id = $1 WHERE id = $2")
+        .bind(it)
+        .bind(website)
+        .execute(pool)
+        .await
+        .unwrap();
+    let page = page(&app, "it").await;
+    let panel = between(&page, "id=\"panel-title\"", "</main>");
+    assert!(
+        panel.contains("Every digital touchpoint is IT's own"),
+        "{panel}"
+    );
+    assert!(
+        !panel
+            .contains("<caption class=\"visually-hidden\">NPS of the touchpoints of this channel")
+    );
 }
 
 #[tokio::test]
@@ -713,8 +733,8 @@ async fn every_panel_reads_as_finished_before_there_is_any_data() {
         (
             "finance",
             &[
-                "No service contacts in the last 90 days yet",
-                "No customer responses in the last 90 days yet",
+                "No service contacts in this period",
+                "No customer responses in this period",
                 "No incentive plans yet",
             ][..],
         ),

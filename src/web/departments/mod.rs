@@ -27,7 +27,7 @@ use crate::services::metrics::Share;
 use crate::services::metrics::correlation::Strength;
 use crate::services::metrics::objectives::ObjectiveView;
 use crate::services::metrics::panels::theme_shares::Movement;
-use crate::services::metrics::scorecard::{self, Scorecard, ScorecardFilter};
+use crate::services::metrics::scorecard::{self, Scorecard, ScorecardFilter, TouchpointNps};
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
 use crate::web::caller::Caller;
@@ -237,13 +237,28 @@ impl DepartmentPage {
         .collect()
     }
 
-    /// The period (and segment) the NPS figures cover, in words.
-    fn period_label(&self) -> String {
-        let period = if self.filter.to == self.today + time::Duration::days(1) {
+    /// Are these touchpoints all among the department's own (shown in their own table)?
+    fn owns_all(&self, touchpoints: &[TouchpointNps]) -> bool {
+        touchpoints.iter().all(|t| {
+            self.scorecard
+                .touchpoints
+                .iter()
+                .any(|own| own.slug == t.slug)
+        })
+    }
+
+    /// The period the NPS figures cover, in words: "last 90 days", "2026-01-01 to 2026-03-31".
+    fn period_words(&self) -> String {
+        if self.filter.to == self.today + time::Duration::days(1) {
             format!("last {} days", self.filter.days())
         } else {
             format!("{} to {}", self.filter.from, self.filter.last_day())
-        };
+        }
+    }
+
+    /// The period (and segment) the NPS figures cover, in words.
+    fn period_label(&self) -> String {
+        let period = self.period_words();
         match &self.filter.segment {
             Some(segment) => format!("{period}, {segment} customers"),
             None => period,
