@@ -15,6 +15,7 @@ mod api_metrics;
 mod cli;
 mod demo;
 mod departments;
+mod executive;
 mod follow_ups;
 mod hardening;
 mod health;

@@ -6,6 +6,7 @@
 pub mod breakdown;
 pub mod chargeback;
 pub mod correlation;
+pub mod executive;
 pub mod incentives;
 pub mod math;
 pub mod monthly;
@@ -75,6 +76,15 @@ impl NpsSummary {
             enough_data: false,
             suppressed: true,
         }
+    }
+
+    /// The counts behind it; None when suppressed.
+    pub fn counts(&self) -> Option<Counts> {
+        Some(Counts {
+            promoters: self.promoters?,
+            passives: self.passives?,
+            detractors: self.detractors?,
+        })
     }
 
     pub fn from_counts(counts: Counts, rules: Rules) -> Self {

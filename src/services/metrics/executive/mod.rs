@@ -1,0 +1,111 @@
+//! The executive dashboard's figures: one filter (period, survey kind, segment,
+//! department) read from the query string, and a loader per section of the page.
+
+pub mod headline;
+
+use sqlx::PgPool;
+use time::Date;
+
+use super::{Bucket, FilterParams, Rules, resolve};
+use crate::domain::FieldErrors;
+use crate::repo::metrics::ResponseFilter;
+
+/// The dashboard's filter as typed into the query string; kept as typed for the form.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ExecutiveQuery {
+    /// First day, inclusive (YYYY-MM-DD); default 89 days before `to`.
+    pub from: String,
+    /// Last day, inclusive; default today.
+    pub to: String,
+    /// `customer` (default), `employee` or `internal`.
+    pub kind: String,
+    pub segment: String,
+    /// A department's slug: what it owns (customer) or its people (employee, internal).
+    pub department: String,
+    /// The trend's periods: `month` (default), `week` or `quarter`.
+    pub interval: String,
+    /// `print` for the print-friendly version.
+    pub view: String,
+}
+
+impl ExecutiveQuery {
+    /// The filter as a query string (without the view), for links to the same figures.
+    pub fn filter_query(&self) -> String {
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("from", self.from.trim())
+            .append_pair("to", self.to.trim())
+            .append_pair("kind", self.kind.trim())
+            .append_pair("segment", self.segment.trim())
+            .append_pair("department", self.department.trim())
+            .append_pair("interval", self.interval.trim())
+            .finish()
+    }
+}
+
+/// A validated filter and the rules that apply to what it reaches.
+#[derive(Debug, Clone)]
+pub struct ExecutiveFilter {
+    pub responses: ResponseFilter,
+    pub rules: Rules,
+    pub bucket: Bucket,
+    /// `customer`, `employee` or `internal`.
+    pub kind: String,
+}
+
+impl ExecutiveFilter {
+    /// The last day shown (inclusive).
+    pub fn last_day(&self) -> Date {
+        self.responses.to - time::Duration::days(1)
+    }
+
+    pub fn protects_anonymity(&self) -> bool {
+        self.rules.protects_anonymity
+    }
+}
+
+/// Reads the query the way the metrics API does (the page's `to` is inclusive, the API's
+/// exclusive), or says which field is wrong.
+pub async fn parse(
+    pool: &PgPool,
+    query: &ExecutiveQuery,
+) -> Result<Result<ExecutiveFilter, FieldErrors>, sqlx::Error> {
+    let given = |raw: &str| {
+        let raw = raw.trim();
+        (!raw.is_empty()).then(|| raw.to_owned())
+    };
+    // An inclusive last day becomes the API's exclusive end; anything unreadable goes
+    // through as typed, so that `resolve` names it.
+    let to = given(&query.to).map(|raw| match crate::domain::parse_date(&raw) {
+        Some(last) => (last + time::Duration::days(1)).to_string(),
+        None => raw,
+    });
+    let params = FilterParams {
+        kind: Some(given(&query.kind).unwrap_or_else(|| "customer".into())),
+        department: given(&query.department),
+        segment: given(&query.segment),
+        from: given(&query.from),
+        to,
+        interval: given(&query.interval),
+        ..FilterParams::default()
+    };
+    let mut errors = FieldErrors::default();
+    let longest = time::Duration::days(3 * 366);
+    Ok(match resolve(pool, &params).await? {
+        Err(errors) => Err(errors),
+        Ok((responses, _)) if responses.to - responses.from > longest => {
+            errors.add("from", "choose a period of at most three years");
+            Err(errors)
+        }
+        Ok((responses, rules)) => Ok(ExecutiveFilter {
+            kind: responses.kind.clone().unwrap_or_else(|| "customer".into()),
+            bucket: params
+                .interval
+                .as_deref()
+                .and_then(Bucket::parse)
+                .unwrap_or(Bucket::Month),
+            responses,
+            rules,
+        }),
+    })
+}

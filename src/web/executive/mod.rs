@@ -1,0 +1,100 @@
+//! The executive NPS dashboard: is customer experience improving, is the change real, who
+//! drives it, what is off track. Executives and the CX lead; department heads read it too.
+
+use axum::Extension;
+use axum::extract::State;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+
+use crate::domain::FieldErrors;
+use crate::error::AppError;
+use crate::repo::departments::{self, DepartmentOverview};
+use crate::repo::organisation::{self, ProgrammeCounts};
+use crate::services::metrics::executive::headline::{self, Headline};
+use crate::services::metrics::executive::{self, ExecutiveFilter, ExecutiveQuery};
+use crate::state::AppState;
+use crate::web::access::{Access, Routes};
+use crate::web::caller::Caller;
+use crate::web::extract::Query;
+use crate::web::layout::Layout;
+use crate::web::{Number, render};
+
+pub fn routes() -> Routes {
+    Routes::default().get("/executive", Access::SignedIn, show)
+}
+
+#[derive(askama::Template)]
+#[template(path = "executive/index.html")]
+pub struct ExecutivePage {
+    pub layout: Layout,
+    pub org_name: Option<String>,
+    pub counts: ProgrammeCounts,
+    /// The filter as typed (kept in the form and the links).
+    pub query: ExecutiveQuery,
+    /// What was wrong with it; the page then shows the default filter.
+    pub errors: FieldErrors,
+    pub filter: ExecutiveFilter,
+    pub segments: Vec<String>,
+    pub departments: Vec<DepartmentOverview>,
+    pub headline: Headline,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Query(query): Query<ExecutiveQuery>,
+    uri: Uri,
+) -> Result<Response, AppError> {
+    let (filter, errors) = match executive::parse(&state.pool, &query).await? {
+        Ok(filter) => (filter, FieldErrors::default()),
+        Err(errors) => {
+            let default = executive::parse(&state.pool, &ExecutiveQuery::default())
+                .await?
+                .map_err(|_| anyhow::anyhow!("the default executive filter is valid"))?;
+            (default, errors)
+        }
+    };
+    let (org_name, counts) = organisation::summary(&state.pool).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let page = ExecutivePage {
+        layout: Layout::for_caller(&caller, uri.path()).printable(query.view == "print"),
+        org_name,
+        counts,
+        headline: headline::load(&state.pool, &filter).await?,
+        segments: crate::repo::metrics::segments(&state.pool).await?,
+        departments: departments::overview(&state.pool).await?,
+        query,
+        errors,
+        filter,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+impl ExecutivePage {
+    /// An NPS for people: signed, one decimal.
+    fn nps(&self, value: impl Number) -> String {
+        format!("{:+.1}", value.get())
+    }
+
+    fn pct(&self, value: impl Number) -> String {
+        format!("{:.0} %", value.get())
+    }
+
+    /// What the figures cover, in words.
+    fn period_words(&self) -> String {
+        let filter = &self.filter.responses;
+        format!("{} to {}", filter.from, self.filter.last_day())
+    }
+
+    fn kind_words(&self) -> &'static str {
+        match self.filter.kind.as_str() {
+            "employee" => "eNPS (employees)",
+            "internal" => "internal NPS (departments rating departments)",
+            _ => "customer NPS",
+        }
+    }
+}

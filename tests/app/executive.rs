@@ -1,0 +1,153 @@
+//! `/executive`: the headline against a recount over the test's own data, the filters in
+//! the query string (bad ones explained, never a 500), and who may read it.
+
+use crate::helpers::{
+    TestApp, add_department, add_organisation, add_survey, add_touchpoint, customer_response,
+    spawn_app, store_responses,
+};
+use centric::repo::responses::NewResponse;
+use time::{Duration, OffsetDateTime};
+
+/// 100 × (promoters − detractors) / n.
+fn nps(scores: &[i16]) -> f64 {
+    let promoters = scores.iter().filter(|s| **s >= 9).count() as f64;
+    let detractors = scores.iter().filter(|s| **s <= 6).count() as f64;
+    100.0 * (promoters - detractors) / scores.len() as f64
+}
+
+/// Customer answers on one touchpoint: `(days ago, score, segment)`.
+async fn answers(app: &TestApp, rows: &[(i64, i16, &str)]) {
+    let pool = &app.db.pool;
+    let owner = add_department(pool, "finance", "Finance", "support").await;
+    let invoice = add_touchpoint(pool, "invoice", "Invoice", owner).await;
+    let survey = add_survey(pool, "invoice-nps", "customer", Some(invoice), None).await;
+    let now = OffsetDateTime::now_utc();
+    let rows: Vec<NewResponse> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (days_ago, score, segment))| NewResponse {
+            touchpoint_id: Some(invoice),
+            segment: Some((*segment).into()),
+            ..customer_response(
+                survey,
+                *score,
+                now - Duration::days(*days_ago) - Duration::minutes(i as i64),
+            )
+        })
+        .collect();
+    store_responses(pool, &rows).await;
+}
+
+fn stat_values(page: &str) -> Vec<String> {
+    page.split("<span class=\"stat-value")
+        .skip(1)
+        .map(|part| {
+            let text = &part[part.find('>').unwrap() + 1..];
+            text[..text.find("</span>").unwrap()].trim().to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_headline_is_the_periods_nps_and_a_real_change_is_marked() {
+    let app = spawn_app().await;
+    add_organisation(&app.db.pool, "UTC").await;
+    // The 90 days before: 30 promoters, 70 detractors (−40). The last 90: 70 / 30 (+40),
+    // of which Enterprise 40 promoters and SMB 30 promoters, 30 detractors.
+    let mut rows = Vec::new();
+    for i in 0..100 {
+        rows.push((120, if i < 30 { 10 } else { 2 }, "SMB"));
+        rows.push((
+            10,
+            if i < 70 { 9 } else { 3 },
+            if i < 40 { "Enterprise" } else { "SMB" },
+        ));
+    }
+    answers(&app, &rows).await;
+    app.signed_in_as("executive").await;
+
+    let page = app.get("/executive").await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    let now: Vec<i16> = rows.iter().filter(|r| r.0 == 10).map(|r| r.1).collect();
+    let values = stat_values(&page);
+    assert_eq!(values[0], format!("{:+.1}", nps(&now)));
+    assert_eq!(values[0], "+40.0");
+    assert!(page.contains("n = 100"));
+    assert!(values[1].contains("▲ 80.0 points"), "{values:?}");
+    assert!(page.contains("A real change"));
+    assert!(page.contains("Promoters (9–10) <strong>70 %</strong>"));
+    assert!(page.contains("Detractors (0–6) <strong>30 %</strong>"));
+
+    // Enterprise only: 40 promoters now, nothing before to compare with.
+    let enterprise = app
+        .get("/executive?segment=Enterprise")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(stat_values(&enterprise)[0], "+100.0");
+    assert!(enterprise.contains("Not enough responses in one of the two periods"));
+    assert!(enterprise.contains("Enterprise customers"));
+
+    // A period of the test's choosing: only the older answers.
+    let today = OffsetDateTime::now_utc().date();
+    let older = app
+        .get(&format!(
+            "/executive?from={}&to={}",
+            today - Duration::days(150),
+            today - Duration::days(60)
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let before: Vec<i16> = rows.iter().filter(|r| r.0 == 120).map(|r| r.1).collect();
+    assert_eq!(stat_values(&older)[0], format!("{:+.1}", nps(&before)));
+}
+
+#[tokio::test]
+async fn bad_filters_are_explained_with_the_default_view_never_a_500() {
+    let app = spawn_app().await;
+    add_organisation(&app.db.pool, "UTC").await;
+    app.signed_in_as("executive").await;
+    for (query, message) in [
+        ("from=2026-02-30", "use a date such as 2026-01-31"),
+        ("to=soon", "use a date such as 2026-01-31"),
+        ("from=2026-05-01&to=2026-04-01", "must be before"),
+        (
+            "department=nowhere",
+            "there is no department &#39;nowhere&#39;",
+        ),
+        ("kind=robots", "choose customer, employee or internal"),
+        ("interval=fortnight", "choose week, month or quarter"),
+        ("from=2019-01-01&to=2026-01-01", "at most three years"),
+    ] {
+        let response = app.get(&format!("/executive?{query}")).await;
+        assert_eq!(response.status(), 400, "{query}");
+        let page = response.text().await.unwrap();
+        assert!(
+            page.contains("Those filters could not be applied"),
+            "{query}"
+        );
+        assert!(page.contains(message), "{query}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn every_signed_in_role_reads_the_dashboard_and_visitors_sign_in_first() {
+    let app = spawn_app().await;
+    add_organisation(&app.db.pool, "UTC").await;
+    let anonymous = app.get("/executive").await;
+    assert_eq!(anonymous.status(), 303);
+    assert!(
+        anonymous.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+    for role in ["executive", "cx-lead", "department-head"] {
+        app.signed_in_as(role).await;
+        assert_eq!(app.get("/executive").await.status(), 200, "{role}");
+    }
+}
