@@ -7,6 +7,7 @@ mod helpers;
 
 mod login;
 mod programme;
+mod scorecards;
 mod survey;
 
 use fantoccini::{Client, ClientBuilder};

@@ -10,7 +10,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 /// Types into a text field (as a person would).
-async fn type_into(client: &Client, id: &str, text: &str) {
+pub(crate) async fn type_into(client: &Client, id: &str, text: &str) {
     let field = client.find(Locator::Id(id)).await.unwrap();
     field.clear().await.unwrap();
     field.send_keys(text).await.unwrap();
@@ -53,7 +53,7 @@ async fn click(client: &Client, css: &str) {
 
 /// Clicks what leads to another page and waits until that page has replaced this one
 /// (a click returns before the next page has loaded).
-async fn submit(client: &Client, css: &str) {
+pub(crate) async fn submit(client: &Client, css: &str) {
     let old_page = client.find(Locator::Css("html")).await.unwrap();
     click(client, css).await;
     for _ in 0..200 {
@@ -71,7 +71,7 @@ async fn submit(client: &Client, css: &str) {
     panic!("clicking {css} led nowhere");
 }
 
-async fn text_of(client: &Client, css: &str) -> String {
+pub(crate) async fn text_of(client: &Client, css: &str) -> String {
     client
         .find(Locator::Css(css))
         .await
