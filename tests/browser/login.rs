@@ -17,7 +17,7 @@ async fn each_role_signs_in_lands_on_its_home_and_signs_out() {
         (
             "executive",
             "/executive",
-            "The customer-centricity programme at a glance.",
+            "Is customer experience improving, is the change real",
         ),
     ] {
         let user = app

@@ -396,7 +396,6 @@ pub const THEMES: &[Theme] = &[
             "crash*",
             "chatbot",
             "bot",
-            "page",
             "pages",
             "online",
             "error message*",

@@ -237,6 +237,21 @@ impl DepartmentPage {
         .collect()
     }
 
+    /// A stored role's label ("department-head" → "Department head").
+    fn role_label(&self, role: &str) -> &'static str {
+        Role::parse(role).map_or("Anyone", Role::label)
+    }
+
+    /// "Finance's", "Human Resources'": the department's name as an owner.
+    fn possessive(&self) -> String {
+        let name = &self.department.name;
+        if name.ends_with('s') {
+            format!("{name}'")
+        } else {
+            format!("{name}'s")
+        }
+    }
+
     /// Are these touchpoints all among the department's own (shown in their own table)?
     fn owns_all(&self, touchpoints: &[TouchpointNps]) -> bool {
         touchpoints.iter().all(|t| {
