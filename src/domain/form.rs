@@ -37,14 +37,19 @@ pub fn parse_number(raw: &str) -> Option<f64> {
         .filter(|v| v.is_finite())
 }
 
-/// A date as an `<input type="date">` sends it (YYYY-MM-DD).
+/// A date as an `<input type="date">` sends it (YYYY-MM-DD), in a plausible year.
 pub fn parse_date(raw: &str) -> Option<time::Date> {
     time::Date::parse(
         raw.trim(),
         &time::format_description::well_known::Iso8601::DATE,
     )
     .ok()
+    .filter(|date| PLAUSIBLE_YEARS.contains(&date.year()))
 }
+
+/// Years a date in Centric may fall in: far enough either way for any programme, near
+/// enough that date arithmetic (month ends, periods before) can never overflow.
+pub const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2999;
 
 #[cfg(test)]
 mod tests {

@@ -11,7 +11,7 @@ mod theme;
 
 pub use account::{Email, Password, Role, TokenScope};
 pub use department::{BusinessFunction, DepartmentKind};
-pub use form::{FieldErrors, parse_date, parse_number};
+pub use form::{FieldErrors, PLAUSIBLE_YEARS, parse_date, parse_number};
 pub use money::Cents;
 pub use score::{Category, Score};
 pub use slug::Slug;

@@ -184,14 +184,16 @@ async fn exec(conn: &mut PgConnection, statement: &str) {
 }
 
 /// The demo organisation, loaded into a template of its own once per build of the test
-/// binary (the demo generator may have changed since), named
+/// binary (the demo generator may have changed since) and day, named
 /// `centric_demo_<build>_<created, unix seconds>`.
 async fn ensure_demo_template(cluster: &LocalCluster, template: &str) -> String {
     let built = std::env::current_exe()
         .and_then(|exe| exe.metadata()?.modified())
         .ok()
         .and_then(|at| at.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |since| since.as_secs());
+        .map_or(0, |since| since.as_secs())
+        // Its data is dated relative to the day it was loaded: a new day, a new demo.
+        ^ u64::from(time::OffsetDateTime::now_utc().date().ordinal());
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

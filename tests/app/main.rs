@@ -29,6 +29,7 @@ mod panels;
 mod rollups;
 mod schema;
 mod scorecard;
+mod scorecard_guards;
 mod sessions;
 mod shutdown;
 mod survey;

@@ -96,8 +96,8 @@ pub fn summarise(cells: Vec<Cell>, rules: Rules) -> Breakdown {
 }
 
 /// Which groups to leave out: any group small in any month, and, in every month where
-/// exactly one group is small, one more (one already left out if possible, else the
-/// smallest) so that no month's hidden group is the total minus the groups shown. A
+/// the groups left out add up to fewer answers than the threshold, the smallest others
+/// until they do, so that the total minus the groups shown never singles anyone out. A
 /// group left out for one month is left out for every period containing it, so a
 /// longer period cannot be used to subtract it back.
 fn hidden_groups(groups: &[&MonthCells], threshold: u64) -> Vec<bool> {
@@ -125,13 +125,25 @@ fn hidden_groups(groups: &[&MonthCells], threshold: u64) -> Vec<bool> {
         for i in &small {
             hidden[*i] = true;
         }
-        if small.len() == 1
-            && let Some((partner, _)) = present
+        // The month's hidden answers together (total minus those shown) must be a group
+        // large enough to be anonymous too: hide the smallest partner until they are.
+        loop {
+            let hidden_sum: u64 = present
                 .iter()
-                .filter(|(i, _)| !small.contains(i))
-                .min_by_key(|(i, n)| (!hidden[*i], *n))
-        {
-            hidden[*partner] = true;
+                .filter(|(i, _)| hidden[*i])
+                .map(|(_, n)| n)
+                .sum();
+            if hidden_sum == 0 || hidden_sum >= threshold {
+                break;
+            }
+            match present
+                .iter()
+                .filter(|(i, _)| !hidden[*i])
+                .min_by_key(|(_, n)| *n)
+            {
+                Some((partner, _)) => hidden[*partner] = true,
+                None => break,
+            }
         }
     }
     hidden
@@ -237,5 +249,21 @@ mod tests {
             PEOPLE,
         );
         assert_eq!(shown(&breakdown), ["d"]);
+    }
+
+    #[test]
+    fn two_small_groups_together_still_take_a_partner_with_them() {
+        // IT (1) and HR (2) are both small and together only 3 answers: shown Sales alone
+        // would give them away as the total minus Sales, so Finance goes too.
+        let breakdown = summarise(
+            vec![
+                cell("it", date!(2026 - 01 - 01), 0, 1),
+                cell("hr", date!(2026 - 01 - 01), 0, 2),
+                cell("finance", date!(2026 - 01 - 01), 6, 0),
+                cell("sales", date!(2026 - 01 - 01), 10, 0),
+            ],
+            PEOPLE,
+        );
+        assert_eq!(shown(&breakdown), ["sales"]);
     }
 }

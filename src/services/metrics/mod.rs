@@ -344,8 +344,7 @@ pub async fn resolve(
     let date =
         |field: &'static str, value: &Option<String>, errors: &mut crate::domain::FieldErrors| {
             given(value).and_then(|raw| {
-                let parsed =
-                    Date::parse(&raw, &time::format_description::well_known::Iso8601::DATE).ok();
+                let parsed = crate::domain::parse_date(&raw);
                 if parsed.is_none() {
                     errors.add(field, "use a date such as 2026-01-31");
                 }

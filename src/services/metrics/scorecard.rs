@@ -11,7 +11,9 @@ use super::chargeback::{ReasonCharge, ledger};
 use super::incentives::{PlanProjection, project};
 use super::monthly::{ObjectiveTrend, nps_by_month, objective_trends, window_start};
 use super::objectives::{ObjectiveView, evaluate_all};
-use super::{NpsSummary, Rules, TrendPoint, change_is_significant, first_of_month, nps};
+use super::{
+    NpsSummary, Rules, TrendPoint, change_is_significant, first_of_month, next_first_of_month, nps,
+};
 use crate::repo::departments::{self, DepartmentProfile};
 use crate::repo::follow_ups::{self, LoopSummary};
 use crate::repo::metrics::Group;
@@ -24,7 +26,8 @@ pub struct TouchpointNps {
     pub name: String,
     #[serde(flatten)]
     pub nps: NpsSummary,
-    /// NPS of the period of equal length before; null without responses then.
+    /// NPS of the period of equal length before; null unless both periods have enough
+    /// responses to show.
     #[schema(required = true)]
     pub previous_nps: Option<f64>,
     /// The move from the period before is larger than the noise (95 %).
@@ -47,10 +50,12 @@ pub struct FailureDemand {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Scorecard {
     pub department: DepartmentProfile,
-    /// Customer NPS of what the department owns, last 90 days.
+    /// Customer NPS of what the department owns over the period asked for (default the
+    /// last 90 days).
     pub nps: NpsSummary,
     pub touchpoints: Vec<TouchpointNps>,
-    /// What the departments it serves say (internal NPS), whole months of the last 90 days.
+    /// What the departments it serves say (internal NPS), over the whole months the period
+    /// touches.
     pub internal_nps: NpsSummary,
     /// The same, by rating department; groups too small to be anonymous left out.
     pub internal_by_rater: Breakdown,
@@ -93,10 +98,12 @@ pub async fn touchpoints_nps(
             queries::counts(pool, &before).await?,
         );
         let trend = nps_by_month(pool, &last_year, rules).await?;
+        // A move is only told when both periods have enough answers to show.
+        let comparable = now.n() >= rules.min_sample && then.n() >= rules.min_sample;
         measured.push(TouchpointNps {
             nps: NpsSummary::from_counts(now, rules),
-            previous_nps: then.nps(),
-            significant_change: change_is_significant(&then, &now),
+            previous_nps: then.nps().filter(|_| comparable),
+            significant_change: comparable && change_is_significant(&then, &now),
             trend,
             slug: touchpoint.slug,
             name: touchpoint.name,
@@ -223,11 +230,14 @@ pub async fn load(
         .filter(|t| t.owner.as_deref() == Some(slug))
         .collect();
     let touchpoints = touchpoints_nps(pool, owned, &customers, customer_rules).await?;
-    // Colleagues have no customer segment; their answers count in whole months only.
+    // Colleagues have no customer segment; their answers count in whole months only, at
+    // both ends: a last day of the reader's choosing inside a month would let two
+    // readings a day apart single out one answer.
     let internal = ResponseFilter {
         kind: Some("internal".into()),
         segment: None,
         from: first_of_month(from),
+        to: next_first_of_month(filter.last_day()),
         ..customers.clone()
     };
     let internal_nps = nps(
@@ -268,10 +278,12 @@ pub async fn load(
         1,
     )
     .expect("a first of month");
+    // Calendar month and quarter up to today, whatever period the NPS figures cover.
+    let tomorrow = today + time::Duration::days(1);
     let (contacts_this_month, cents_month) =
-        queries::contact_totals(pool, Some(department.id), month, to).await?;
+        queries::contact_totals(pool, Some(department.id), month, tomorrow).await?;
     // The quarter's totals are the department's line of the ledger, with its reasons.
-    let (contacts_this_quarter, cost_this_quarter, top_reasons) = ledger(pool, quarter, to)
+    let (contacts_this_quarter, cost_this_quarter, top_reasons) = ledger(pool, quarter, tomorrow)
         .await?
         .into_iter()
         .find(|d| d.department.as_deref() == Some(slug))

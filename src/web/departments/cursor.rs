@@ -12,10 +12,12 @@ pub fn encode(at: OffsetDateTime, id: impl std::fmt::Display) -> String {
 pub fn decode<I: FromStr>(raw: &str) -> Option<(OffsetDateTime, I)> {
     let (micros, id) = raw.split_once('.')?;
     let micros: i128 = micros.parse().ok()?;
-    Some((
-        OffsetDateTime::from_unix_timestamp_nanos(micros.checked_mul(1000)?).ok()?,
-        id.parse().ok()?,
-    ))
+    let at = OffsetDateTime::from_unix_timestamp_nanos(micros.checked_mul(1000)?).ok()?;
+    // PostgreSQL's timestamps span less than `time`'s: stay within plausible years.
+    crate::domain::PLAUSIBLE_YEARS
+        .contains(&at.year())
+        .then_some(())?;
+    Some((at, id.parse().ok()?))
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use sqlx::PgPool;
 
 use super::super::breakdown::{Breakdown, GroupNps, breakdown};
 use super::super::correlation::Correlation;
-use super::super::{NpsSummary, Rules, first_of_month};
+use super::super::{NpsSummary, Rules, first_of_month, next_first_of_month};
 use super::{PanelPeriod, customer_nps_by, customer_rules};
 use crate::repo::metrics::{Group, ResponseFilter};
 
@@ -77,10 +77,11 @@ pub async fn load(
     period: &PanelPeriod,
 ) -> Result<EmployeesAndCustomers, sqlx::Error> {
     let customers = customer_nps_by(pool, period, Group::Department).await?;
-    // People's answers count in whole months (as everywhere), from the period's first month.
+    // People's answers count in whole months (as everywhere), at both ends.
     let employees = ResponseFilter {
         kind: Some("employee".into()),
         from: first_of_month(period.from),
+        to: next_first_of_month(period.to - time::Duration::days(1)),
         ..period.customers()
     };
     let people = Rules {
