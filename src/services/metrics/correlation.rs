@@ -130,6 +130,31 @@ impl Correlation {
     pub fn is_positive(&self) -> bool {
         self.r > 0.0
     }
+
+    /// Is r different from zero beyond chance (two-sided, 95 %)? With few departments
+    /// even a large r can be luck: t = r·√(n−2)/√(1−r²) against Student's t.
+    pub fn is_significant(&self) -> bool {
+        if self.n < 3 {
+            return false;
+        }
+        if self.r.abs() >= 1.0 {
+            return true;
+        }
+        let df = self.n - 2;
+        let t = self.r.abs() * (df as f64).sqrt() / (1.0 - self.r * self.r).sqrt();
+        t > t_critical_95(df)
+    }
+}
+
+/// Two-sided 95 % critical values of Student's t for 1 to 30 degrees of freedom; beyond,
+/// the normal 1.96 is close enough.
+fn t_critical_95(df: usize) -> f64 {
+    const TABLE: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    TABLE.get(df.wrapping_sub(1)).copied().unwrap_or(1.96)
 }
 
 #[cfg(test)]
@@ -208,5 +233,28 @@ mod tests {
                 prop_assert!((line.at(0.0) - intercept).abs() < 1e-4);
             }
         }
+    }
+
+    #[test]
+    fn a_strong_r_over_few_departments_can_still_be_chance() {
+        let line = Line {
+            slope: 1.0,
+            intercept: 0.0,
+        };
+        let correlation = |r: f64, n: usize| Correlation {
+            r,
+            n,
+            strength: Strength::of(r),
+            line,
+        };
+        // Critical r at 95 %: 0.997 for 3 points, 0.811 for 6, 0.632 for 10.
+        assert!(!correlation(0.9, 3).is_significant());
+        assert!(correlation(0.999, 3).is_significant());
+        assert!(!correlation(0.8, 6).is_significant());
+        assert!(correlation(0.82, 6).is_significant());
+        assert!(correlation(-0.64, 10).is_significant());
+        assert!(!correlation(0.62, 10).is_significant());
+        assert!(!correlation(0.2, 50).is_significant());
+        assert!(correlation(0.3, 50).is_significant());
     }
 }
