@@ -24,6 +24,17 @@ pub struct ResponseFilter {
     pub to: Date,
 }
 
+impl ResponseFilter {
+    /// The same responses over the period of equal length just before this one.
+    pub fn period_before(&self) -> Self {
+        Self {
+            from: self.from - (self.to - self.from),
+            to: self.from,
+            ..self.clone()
+        }
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct CountRow {
     promoters: i64,

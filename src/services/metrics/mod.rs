@@ -217,7 +217,9 @@ pub fn protected_summary(months: &[(Date, Counts)], rules: Rules) -> NpsSummary 
     NpsSummary::from_counts(cells_total(months), rules)
 }
 
-fn trend_points(periods: Vec<(Date, Counts)>, rules: Rules) -> Vec<TrendPoint> {
+/// A trend of counts per period, oldest first, each point marked when it moved
+/// significantly from the previous one with enough data.
+pub fn trend_points(periods: Vec<(Date, Counts)>, rules: Rules) -> Vec<TrendPoint> {
     trend_from_summaries(
         periods
             .into_iter()

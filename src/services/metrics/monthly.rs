@@ -106,11 +106,20 @@ pub async fn nps_by_month(
     filter: &ResponseFilter,
     rules: Rules,
 ) -> Result<Vec<TrendPoint>, sqlx::Error> {
-    let mut measured = trend(pool, filter, Bucket::Month, rules)
-        .await?
-        .into_iter()
-        .peekable();
-    Ok(months_of(filter.from, filter.to)
+    let measured = trend(pool, filter, Bucket::Month, rules).await?;
+    Ok(every_month(filter.from, filter.to, measured, rules))
+}
+
+/// `measured` (monthly points, oldest first) with a point (n = 0) for each month of
+/// [from, to) that has none.
+pub fn every_month(
+    from: Date,
+    to: Date,
+    measured: Vec<TrendPoint>,
+    rules: Rules,
+) -> Vec<TrendPoint> {
+    let mut measured = measured.into_iter().peekable();
+    months_of(from, to)
         .map(|month| {
             let start = month.to_string();
             measured
@@ -121,7 +130,7 @@ pub async fn nps_by_month(
                     significant_change: false,
                 })
         })
-        .collect())
+        .collect()
 }
 
 /// The month-by-month series of every objective `owner` (a department's slug) owns, as

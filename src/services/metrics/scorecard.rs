@@ -84,11 +84,7 @@ pub async fn touchpoints_nps(
             department: None,
             ..customers.clone()
         };
-        let before = ResponseFilter {
-            from: filter.from - (filter.to - filter.from),
-            to: filter.from,
-            ..filter.clone()
-        };
+        let before = filter.period_before();
         let last_year = ResponseFilter {
             from: window_start(filter.to - time::Duration::days(1)),
             ..filter.clone()

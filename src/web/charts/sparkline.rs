@@ -2,6 +2,7 @@
 //! as a band, significant changes as triangles pointing the way the value moved (the
 //! shape carries the meaning, not the colour), and an objective's target as a dashed line.
 
+use crate::services::metrics::TrendPoint;
 use crate::services::metrics::monthly::{MonthPoint, ObjectiveTrend};
 use crate::services::metrics::objectives::ObjectiveView;
 use crate::services::metrics::scorecard::TouchpointNps;
@@ -115,14 +116,36 @@ impl Sparkline {
 
 /// A touchpoint's NPS over the last twelve months.
 pub fn touchpoint(touchpoint: &TouchpointNps) -> Sparkline {
-    let points: Vec<MonthPoint> = touchpoint.trend.iter().map(MonthPoint::from).collect();
+    nps_months(&touchpoint.name, &touchpoint.trend, NPS)
+}
+
+/// The NPS of whatever `name` is, month by month, on `scale`.
+pub fn nps_months(name: &str, trend: &[TrendPoint], scale: Scale) -> Sparkline {
+    let points: Vec<MonthPoint> = trend.iter().map(MonthPoint::from).collect();
     draw(
-        format!("{}: NPS month by month", touchpoint.name),
+        format!("{name}: NPS month by month"),
         &points,
-        NPS,
+        scale,
         None,
         |v| format!("{v:+.1}"),
     )
+}
+
+/// One NPS scale for several sparklines drawn side by side, so that equal heights mean
+/// equal values: everything the series show (intervals included), with the usual margin.
+pub fn shared_nps_scale<'a>(series: impl Iterator<Item = &'a [TrendPoint]>) -> Scale {
+    let values = series.flat_map(|trend| {
+        trend.iter().flat_map(|point| {
+            let shown = MonthPoint::from(point);
+            [shown.value, shown.ci_low, shown.ci_high]
+        })
+    });
+    let (low, high) = domain(values.flatten(), NPS);
+    // A scale bounded by the shared range and at least as tall draws exactly that range.
+    Scale {
+        bounds: Some((low, high)),
+        min_span: high - low,
+    }
 }
 
 /// An objective's metric month by month, against its target.
@@ -547,6 +570,42 @@ mod tests {
             chart.description,
             "From 4.0 in 2026-01 to 5.0 in 2026-03. Target 9.0."
         );
+    }
+
+    #[test]
+    fn a_shared_scale_draws_every_series_on_the_same_range() {
+        use crate::services::metrics::{Counts, NpsSummary, Rules};
+        let rules = Rules {
+            min_sample: 30,
+            anonymity_threshold: 5,
+            protects_anonymity: false,
+        };
+        let point = |promoters, detractors| TrendPoint {
+            period_start: month(0),
+            summary: NpsSummary::from_counts(
+                Counts {
+                    promoters,
+                    passives: 0,
+                    detractors,
+                },
+                rules,
+            ),
+            significant_change: false,
+        };
+        // −10 and +40.
+        let (a, b) = (vec![point(45, 55)], vec![point(70, 30)]);
+        let scale = shared_nps_scale([a.as_slice(), b.as_slice()].into_iter());
+        let (floor, ceiling) = scale.bounds.unwrap();
+        assert!(floor < -10.0 && ceiling > 40.0 && ceiling <= 100.0);
+        // The same value lands at the same height in either chart.
+        assert_eq!(
+            domain([0.0].into_iter(), scale),
+            domain([30.0].into_iter(), scale)
+        );
+        assert_eq!(domain([0.0].into_iter(), scale), (floor, ceiling));
+        let (left, right) = (nps_months("a", &a, scale), nps_months("b", &b, scale));
+        let y = |chart: &Sparkline| chart.months[0].marker.as_ref().unwrap().y;
+        assert!(y(&left) > y(&right), "the lower NPS is drawn lower");
     }
 
     #[test]

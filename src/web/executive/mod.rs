@@ -19,6 +19,8 @@ use crate::web::extract::Query;
 use crate::web::layout::Layout;
 use crate::web::{Number, render};
 
+pub mod side_by_side;
+
 pub fn routes() -> Routes {
     Routes::default().get("/executive", Access::SignedIn, show)
 }
@@ -37,6 +39,8 @@ pub struct ExecutivePage {
     pub segments: Vec<String>,
     pub departments: Vec<DepartmentOverview>,
     pub headline: Headline,
+    pub side_by_side: executive::departments::SideBySide,
+    pub matrix: executive::matrix::ObjectivesMatrix,
 }
 
 async fn show(
@@ -60,11 +64,21 @@ async fn show(
     } else {
         StatusCode::BAD_REQUEST
     };
+    // The filter's department as a slug (the typed one, once it was found valid).
+    let selected = filter.responses.department.map(|_| query.department.trim());
     let page = ExecutivePage {
         layout: Layout::for_caller(&caller, uri.path()).printable(query.view == "print"),
         org_name,
         counts,
         headline: headline::load(&state.pool, &filter).await?,
+        side_by_side: executive::departments::load(
+            &state.pool,
+            &filter,
+            selected,
+            executive::departments::Sort::parse(&query.sort),
+        )
+        .await?,
+        matrix: executive::matrix::load(&state.pool, selected).await?,
         segments: crate::repo::metrics::segments(&state.pool).await?,
         departments: departments::overview(&state.pool).await?,
         query,

@@ -1,7 +1,9 @@
 //! The executive dashboard's figures: one filter (period, survey kind, segment,
 //! department) read from the query string, and a loader per section of the page.
 
+pub mod departments;
 pub mod headline;
+pub mod matrix;
 
 use sqlx::PgPool;
 use time::Date;
@@ -27,6 +29,8 @@ pub struct ExecutiveQuery {
     pub interval: String,
     /// `print` for the print-friendly version.
     pub view: String,
+    /// The departments' order: `nps` (default) or `change`.
+    pub sort: String,
 }
 
 impl ExecutiveQuery {
