@@ -1,6 +1,8 @@
 //! The executive NPS dashboard: is customer experience improving, is the change real, who
 //! drives it, what is off track. Executives and the CX lead; department heads read it too.
 
+mod trend;
+
 use axum::Extension;
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
@@ -37,6 +39,7 @@ pub struct ExecutivePage {
     pub segments: Vec<String>,
     pub departments: Vec<DepartmentOverview>,
     pub headline: Headline,
+    pub trend: trend::TrendSection,
 }
 
 async fn show(
@@ -65,6 +68,11 @@ async fn show(
         org_name,
         counts,
         headline: headline::load(&state.pool, &filter).await?,
+        trend: trend::TrendSection::new(
+            &executive::trend::load(&state.pool, &filter).await?,
+            &filter,
+            &query,
+        ),
         segments: crate::repo::metrics::segments(&state.pool).await?,
         departments: departments::overview(&state.pool).await?,
         query,

@@ -2,6 +2,7 @@
 //! department) read from the query string, and a loader per section of the page.
 
 pub mod headline;
+pub mod trend;
 
 use sqlx::PgPool;
 use time::Date;
