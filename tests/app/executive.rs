@@ -151,3 +151,44 @@ async fn every_signed_in_role_reads_the_dashboard_and_visitors_sign_in_first() {
         assert_eq!(app.get("/executive").await.status(), 200, "{role}");
     }
 }
+
+#[tokio::test]
+async fn for_employees_a_department_means_the_people_who_work_there() {
+    let app = spawn_app().await;
+    let pool = &app.db.pool;
+    add_organisation(pool, "UTC").await;
+    let sales = add_department(pool, "sales", "Sales", "front-line").await;
+    let it = add_department(pool, "it", "IT", "support").await;
+    let pulse = add_survey(pool, "pulse", "employee", None, None).await;
+    // Last month: eight Sales promoters, six IT detractors.
+    let today = OffsetDateTime::now_utc().date();
+    let mid_last_month = (today.replace_day(1).unwrap() - Duration::days(1))
+        .replace_day(15)
+        .unwrap()
+        .midnight()
+        .assume_utc();
+    let rows: Vec<NewResponse> = (0..14)
+        .map(|i| NewResponse {
+            survey_kind: "employee".into(),
+            respondent_department_id: Some(if i < 8 { sales } else { it }),
+            ..customer_response(pulse, if i < 8 { 10 } else { 2 }, mid_last_month)
+        })
+        .collect();
+    store_responses(pool, &rows).await;
+    sqlx::query("UPDATE organisation SET min_sample = 5")
+        .execute(pool)
+        .await
+        .unwrap();
+    app.signed_in_as("executive").await;
+    let page = app
+        .get(&format!(
+            "/executive?kind=employee&department=sales&from={}",
+            today - Duration::days(70)
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(stat_values(&page)[0], "+100.0");
+    assert!(page.contains("n = 8"));
+}

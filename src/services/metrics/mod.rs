@@ -148,7 +148,8 @@ impl Bucket {
         }
     }
 
-    fn unit(self) -> &'static str {
+    /// "week", "month" or "quarter" (also PostgreSQL's `date_trunc` unit).
+    pub fn unit(self) -> &'static str {
         match self {
             Self::Week => "week",
             Self::Month => "month",

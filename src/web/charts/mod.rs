@@ -3,6 +3,7 @@
 
 pub mod axis;
 pub mod columns;
+pub mod line;
 pub mod payout_curve;
 pub mod scatter;
 pub mod sparkline;

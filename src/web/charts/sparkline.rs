@@ -63,9 +63,14 @@ impl Marker {
 
     /// The triangle's corners for a significant change; None for the round markers.
     pub fn triangle(&self) -> Option<String> {
+        self.triangle_of(TRIANGLE)
+    }
+
+    /// The same, `half` pixels from the centre to each side (for larger charts).
+    pub fn triangle_of(&self, half: f64) -> Option<String> {
         let tip = match self.shape {
-            Shape::Rise => -TRIANGLE,
-            Shape::Fall => TRIANGLE,
+            Shape::Rise => -half,
+            Shape::Fall => half,
             Shape::Dot | Shape::Withheld => return None,
         };
         let (x, y) = (self.x, self.y);
@@ -73,9 +78,9 @@ impl Marker {
             "{:.1},{:.1} {:.1},{:.1} {:.1},{:.1}",
             x,
             y + tip,
-            x - TRIANGLE,
+            x - half,
             y - tip,
-            x + TRIANGLE,
+            x + half,
             y - tip
         ))
     }
@@ -189,69 +194,32 @@ pub fn draw(
     let y = |v: f64| {
         round(HEIGHT - PAD - (v.clamp(low, high) - low) / (high - low) * (HEIGHT - 2.0 * PAD))
     };
-    let mut previous: Option<f64> = None;
-    let months = points
-        .iter()
+    let months = markers(points, x, y, HEIGHT - PAD / 2.0)
+        .into_iter()
         .enumerate()
-        .map(|(i, point)| {
-            let marker = match point.value {
-                Some(value) => {
-                    let shape = match previous {
-                        Some(before) if point.significant_change && value > before => Shape::Rise,
-                        Some(before) if point.significant_change && value < before => Shape::Fall,
-                        _ => Shape::Dot,
-                    };
-                    previous = Some(value);
-                    Some(Marker {
-                        x: x(i),
-                        y: y(value),
-                        shape,
-                    })
-                }
-                None if point.suppressed || point.n.is_some_and(|n| n > 0) => Some(Marker {
-                    x: x(i),
-                    y: HEIGHT - PAD / 2.0,
-                    shape: Shape::Withheld,
-                }),
-                None => None,
-            };
-            Month {
-                left: round(PAD + i as f64 * column),
-                width: round(column),
-                label: label(point, marker.as_ref().map(|m| m.shape), &format),
-                marker,
-            }
+        .map(|(i, marker)| Month {
+            left: round(PAD + i as f64 * column),
+            width: round(column),
+            label: label(
+                month_name(&points[i]),
+                &points[i],
+                marker.as_ref().map(|m| m.shape),
+                &format,
+            ),
+            marker,
         })
         .collect::<Vec<_>>();
-    let lines = runs(points, |p| p.value)
-        .into_iter()
-        .map(|run| polyline(run.into_iter().map(|(i, v)| (x(i), y(v)))))
-        .collect();
-    let bands = runs(points, |p| p.ci_low.zip(p.ci_high))
-        .into_iter()
-        .map(|run| match run[..] {
-            // A lone month's interval is drawn as a narrow bar rather than a line.
-            [(i, (low, high))] => polyline(
-                [
-                    (x(i) - 1.5, y(high)),
-                    (x(i) + 1.5, y(high)),
-                    (x(i) + 1.5, y(low)),
-                    (x(i) - 1.5, y(low)),
-                ]
-                .into_iter(),
-            ),
-            _ => {
-                // The upper edge left to right, then the lower edge back.
-                let upper = run.iter().map(|&(i, (_, high))| (x(i), y(high)));
-                let lower = run.iter().rev().map(|&(i, (low, _))| (x(i), y(low)));
-                polyline(upper.chain(lower))
-            }
-        })
-        .collect();
+    let (lines, bands) = lines_and_bands(points, x, y, 1.5);
     Sparkline {
         width: WIDTH,
         height: HEIGHT,
-        description: describe(points, target, &format),
+        description: describe(
+            points,
+            target,
+            &format,
+            |p| month_name(p).to_owned(),
+            "month",
+        ),
         title,
         lines,
         bands,
@@ -262,7 +230,7 @@ pub fn draw(
 
 /// The axis: the data (intervals and target included) plus a margin, at least
 /// `min_span` tall, shifted rather than cut where it would leave the scale's bounds.
-fn domain(values: impl Iterator<Item = f64>, scale: Scale) -> (f64, f64) {
+pub(super) fn domain(values: impl Iterator<Item = f64>, scale: Scale) -> (f64, f64) {
     let (low, high) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), v| {
         (low.min(v), high.max(v))
     });
@@ -288,6 +256,79 @@ fn domain(values: impl Iterator<Item = f64>, scale: Scale) -> (f64, f64) {
     (low, high)
 }
 
+/// Each point's marker: a dot, a triangle for a significant change (pointing the way the
+/// value moved from the previous value shown), a ring at `withheld_y` for responses
+/// without a value to show, nothing for a period without responses.
+pub(super) fn markers(
+    points: &[MonthPoint],
+    x: impl Fn(usize) -> f64,
+    y: impl Fn(f64) -> f64,
+    withheld_y: f64,
+) -> Vec<Option<Marker>> {
+    let mut previous: Option<f64> = None;
+    points
+        .iter()
+        .enumerate()
+        .map(|(i, point)| match point.value {
+            Some(value) => {
+                let shape = match previous {
+                    Some(before) if point.significant_change && value > before => Shape::Rise,
+                    Some(before) if point.significant_change && value < before => Shape::Fall,
+                    _ => Shape::Dot,
+                };
+                previous = Some(value);
+                Some(Marker {
+                    x: x(i),
+                    y: y(value),
+                    shape,
+                })
+            }
+            None if point.suppressed || point.n.is_some_and(|n| n > 0) => Some(Marker {
+                x: x(i),
+                y: withheld_y,
+                shape: Shape::Withheld,
+            }),
+            None => None,
+        })
+        .collect()
+}
+
+/// `points` of a polyline for each run of consecutive points with a value, and of a
+/// polygon for each run with an interval (a lone point's interval is a bar
+/// 2 × `lone_half` wide rather than a line without area).
+pub(super) fn lines_and_bands(
+    points: &[MonthPoint],
+    x: impl Fn(usize) -> f64,
+    y: impl Fn(f64) -> f64,
+    lone_half: f64,
+) -> (Vec<String>, Vec<String>) {
+    let lines = runs(points, |p| p.value)
+        .into_iter()
+        .map(|run| polyline(run.into_iter().map(|(i, v)| (x(i), y(v)))))
+        .collect();
+    let bands = runs(points, |p| p.ci_low.zip(p.ci_high))
+        .into_iter()
+        .map(|run| match run[..] {
+            [(i, (low, high))] => polyline(
+                [
+                    (x(i) - lone_half, y(high)),
+                    (x(i) + lone_half, y(high)),
+                    (x(i) + lone_half, y(low)),
+                    (x(i) - lone_half, y(low)),
+                ]
+                .into_iter(),
+            ),
+            _ => {
+                // The upper edge left to right, then the lower edge back.
+                let upper = run.iter().map(|&(i, (_, high))| (x(i), y(high)));
+                let lower = run.iter().rev().map(|&(i, (low, _))| (x(i), y(low)));
+                polyline(upper.chain(lower))
+            }
+        })
+        .collect();
+    (lines, bands)
+}
+
 /// Runs of consecutive months for which `pick` finds something, with their indices.
 fn runs<T>(points: &[MonthPoint], pick: impl Fn(&MonthPoint) -> Option<T>) -> Vec<Vec<(usize, T)>> {
     let mut runs: Vec<Vec<(usize, T)>> = Vec::new();
@@ -308,7 +349,7 @@ fn polyline(corners: impl Iterator<Item = (f64, f64)>) -> String {
         .join(" ")
 }
 
-fn round(v: f64) -> f64 {
+pub(super) fn round(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
@@ -317,9 +358,13 @@ fn month_name(point: &MonthPoint) -> &str {
     point.month.get(..7).unwrap_or(&point.month)
 }
 
-/// A month in words, exact: value, interval, n and whether it moved significantly.
-fn label(point: &MonthPoint, shape: Option<Shape>, format: &impl Fn(f64) -> String) -> String {
-    let month = month_name(point);
+/// A period in words, exact: value, interval, n and whether it moved significantly.
+pub(super) fn label(
+    month: &str,
+    point: &MonthPoint,
+    shape: Option<Shape>,
+    format: &impl Fn(f64) -> String,
+) -> String {
     let Some(value) = point.value else {
         return match point.n {
             _ if point.suppressed => format!("{month}: hidden, too few answers to be anonymous"),
@@ -343,11 +388,17 @@ fn label(point: &MonthPoint, shape: Option<Shape>, format: &impl Fn(f64) -> Stri
     text
 }
 
-/// The summary a screen reader reads for the picture.
-fn describe(points: &[MonthPoint], target: Option<f64>, format: &impl Fn(f64) -> String) -> String {
-    let shown: Vec<(&str, f64)> = points
+/// The summary a screen reader reads for the picture; `name` names a period.
+pub(super) fn describe(
+    points: &[MonthPoint],
+    target: Option<f64>,
+    format: &impl Fn(f64) -> String,
+    name: impl Fn(&MonthPoint) -> String,
+    unit: &str,
+) -> String {
+    let shown: Vec<(String, f64)> = points
         .iter()
-        .filter_map(|p| p.value.map(|v| (month_name(p), v)))
+        .filter_map(|p| p.value.map(|v| (name(p), v)))
         .collect();
     let mut text = match (shown.first(), shown.last()) {
         (Some(first), Some(last)) if shown.len() > 1 => format!(
@@ -358,12 +409,12 @@ fn describe(points: &[MonthPoint], target: Option<f64>, format: &impl Fn(f64) ->
             last.0
         ),
         (Some(only), _) => format!(
-            "{} in {}, the only month with a value.",
+            "{} in {}, the only {unit} with a value.",
             format(only.1),
             only.0
         ),
-        _ if points.is_empty() => "No month to show yet.".to_owned(),
-        _ => "No month with a value to show yet.".to_owned(),
+        _ if points.is_empty() => format!("No {unit} to show yet."),
+        _ => format!("No {unit} with a value to show yet."),
     };
     // Significance is a property of survey metrics (those with responses behind them).
     if points.iter().any(|p| p.n.is_some()) && !shown.is_empty() {
@@ -381,7 +432,7 @@ fn describe(points: &[MonthPoint], target: Option<f64>, format: &impl Fn(f64) ->
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     fn month(i: usize) -> String {
@@ -417,7 +468,8 @@ mod tests {
         format!("{v:+.1}")
     }
 
-    fn coordinates(points: &str) -> Vec<(f64, f64)> {
+    /// A polyline's or polygon's `points` back as numbers.
+    pub(in crate::web::charts) fn coordinates(points: &str) -> Vec<(f64, f64)> {
         points
             .split(' ')
             .map(|pair| {

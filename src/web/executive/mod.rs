@@ -1,6 +1,8 @@
 //! The executive NPS dashboard: is customer experience improving, is the change real, who
 //! drives it, what is off track. Executives and the CX lead; department heads read it too.
 
+mod trend;
+
 use axum::Extension;
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
@@ -41,6 +43,7 @@ pub struct ExecutivePage {
     pub headline: Headline,
     pub side_by_side: executive::departments::SideBySide,
     pub matrix: executive::matrix::ObjectivesMatrix,
+    pub trend: trend::TrendSection,
 }
 
 async fn show(
@@ -65,7 +68,7 @@ async fn show(
         StatusCode::BAD_REQUEST
     };
     // The filter's department as a slug (the typed one, once it was found valid).
-    let selected = filter.responses.department.map(|_| query.department.trim());
+    let selected = filter.department().map(|_| query.department.trim());
     let page = ExecutivePage {
         layout: Layout::for_caller(&caller, uri.path()).printable(query.view == "print"),
         org_name,
@@ -79,6 +82,11 @@ async fn show(
         )
         .await?,
         matrix: executive::matrix::load(&state.pool, selected).await?,
+        trend: trend::TrendSection::new(
+            &executive::trend::load(&state.pool, &filter).await?,
+            &filter,
+            &query,
+        ),
         segments: crate::repo::metrics::segments(&state.pool).await?,
         departments: departments::overview(&state.pool).await?,
         query,

@@ -4,6 +4,7 @@
 pub mod departments;
 pub mod headline;
 pub mod matrix;
+pub mod trend;
 
 use sqlx::PgPool;
 use time::Date;
@@ -66,6 +67,13 @@ impl ExecutiveFilter {
     pub fn protects_anonymity(&self) -> bool {
         self.rules.protects_anonymity
     }
+
+    /// The department chosen in the filter, whichever way the survey kind reads it.
+    pub fn department(&self) -> Option<uuid::Uuid> {
+        self.responses
+            .department
+            .or(self.responses.respondent_department)
+    }
 }
 
 /// Reads the query the way the metrics API does (the page's `to` is inclusive, the API's
@@ -101,14 +109,20 @@ pub async fn parse(
             errors.add("from", "choose a period of at most three years");
             Err(errors)
         }
-        Ok((responses, rules)) => Ok(ExecutiveFilter {
+        Ok((mut responses, rules)) => Ok(ExecutiveFilter {
             kind: responses.kind.clone().unwrap_or_else(|| "customer".into()),
             bucket: params
                 .interval
                 .as_deref()
                 .and_then(Bucket::parse)
                 .unwrap_or(Bucket::Month),
-            responses,
+            responses: {
+                // Employees answer about where they work: a department means its people.
+                if responses.kind.as_deref() == Some("employee") {
+                    responses.respondent_department = responses.department.take();
+                }
+                responses
+            },
             rules,
         }),
     })
