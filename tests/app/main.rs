@@ -16,6 +16,7 @@ mod cli;
 mod demo;
 mod departments;
 mod executive;
+mod executive_movers;
 mod follow_ups;
 mod hardening;
 mod health;

@@ -12,12 +12,15 @@ use crate::repo::departments::{self, DepartmentOverview};
 use crate::repo::organisation::{self, ProgrammeCounts};
 use crate::services::metrics::executive::headline::{self, Headline};
 use crate::services::metrics::executive::{self, ExecutiveFilter, ExecutiveQuery};
+use crate::services::metrics::executive::{chain, money, movers};
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
 use crate::web::caller::Caller;
 use crate::web::extract::Query;
 use crate::web::layout::Layout;
 use crate::web::{Number, render};
+
+mod money_chain;
 
 pub fn routes() -> Routes {
     Routes::default().get("/executive", Access::SignedIn, show)
@@ -37,6 +40,9 @@ pub struct ExecutivePage {
     pub segments: Vec<String>,
     pub departments: Vec<DepartmentOverview>,
     pub headline: Headline,
+    pub movers: movers::Movers,
+    pub internal_chain: chain::InternalChain,
+    pub money: money::Money,
 }
 
 async fn show(
@@ -65,6 +71,9 @@ async fn show(
         org_name,
         counts,
         headline: headline::load(&state.pool, &filter).await?,
+        movers: movers::load(&state.pool, &filter).await?,
+        internal_chain: chain::load(&state.pool, &filter).await?,
+        money: money::load(&state.pool, &filter).await?,
         segments: crate::repo::metrics::segments(&state.pool).await?,
         departments: departments::overview(&state.pool).await?,
         query,

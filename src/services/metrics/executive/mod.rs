@@ -1,7 +1,10 @@
 //! The executive dashboard's figures: one filter (period, survey kind, segment,
 //! department) read from the query string, and a loader per section of the page.
 
+pub mod chain;
 pub mod headline;
+pub mod money;
+pub mod movers;
 
 use sqlx::PgPool;
 use time::Date;
