@@ -38,6 +38,13 @@ const ATTRIBUTED: &str = r#"
       AND ($3::boolean IS NULL OR (r.score <= 6) = $3)
 "#;
 
+/// The names of the themes response `r` is tagged with, as column `themes`.
+const THEME_NAMES: &str = r#"
+    coalesce((SELECT array_agg(th.name ORDER BY th.name) FROM response_themes rt
+              JOIN themes th ON th.id = rt.theme_id
+              WHERE rt.response_id = r.id AND th.archived_at IS NULL), '{}') AS themes
+"#;
+
 /// A page of at most `limit` comments, newest first, after `cursor`. `detractors`
 /// narrows to detractors (true) or passives (false).
 #[tracing::instrument(skip_all)]
@@ -50,11 +57,8 @@ pub async fn page(
     limit: i64,
 ) -> Result<Vec<Comment>, sqlx::Error> {
     sqlx::query_as::<_, Comment>(concatcp!(
-        r#"SELECT r.id, r.score, r.comment, r.submitted_at, t.name AS touchpoint, r.segment,
-                  coalesce((SELECT array_agg(th.name ORDER BY th.name) FROM response_themes rt
-                            JOIN themes th ON th.id = rt.theme_id
-                            WHERE rt.response_id = r.id AND th.archived_at IS NULL), '{}') AS themes
-           "#,
+        r#"SELECT r.id, r.score, r.comment, r.submitted_at, t.name AS touchpoint, r.segment, "#,
+        THEME_NAMES,
         ATTRIBUTED,
         r#"
              AND ($4::timestamptz IS NULL OR (r.submitted_at, r.id) < ($4, $5))
@@ -148,6 +152,118 @@ pub async fn detractors_by_owned_theme(
     .bind(from)
     .bind(to)
     .bind(department)
+    .fetch_all(pool)
+    .await
+}
+
+/// Whose detractor comments: a touchpoint's own, or a department's attributed ones (through
+/// a touchpoint or a theme it owns, as above), by slug.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope<'a> {
+    Touchpoint(&'a str),
+    Department(&'a str),
+}
+
+impl<'a> Scope<'a> {
+    /// (touchpoint slug, department slug), one of them set.
+    fn slugs(self) -> (Option<&'a str>, Option<&'a str>) {
+        match self {
+            Self::Touchpoint(slug) => (Some(slug), None),
+            Self::Department(slug) => (None, Some(slug)),
+        }
+    }
+}
+
+/// Customers' detractor comments of a scope over [$1, $2) (local days), optionally of one
+/// segment ($5), as `detractors`. The period's detractor comments are found through their
+/// own partial index, so the cost grows with them, not with all responses.
+const SCOPED_DETRACTORS: &str = r#"
+    WITH bounds AS (
+        SELECT $1::date::timestamp AT TIME ZONE zone AS low, $2::date::timestamp AT TIME ZONE zone AS high
+        FROM (SELECT coalesce((SELECT time_zone FROM organisation), 'UTC') AS zone) z
+    ), department AS (
+        SELECT id FROM departments WHERE slug = $4
+    ), detractors AS (
+        SELECT r.* FROM responses r, bounds b
+        WHERE r.survey_kind = 'customer' AND r.score <= 6 AND r.comment IS NOT NULL
+          AND r.submitted_at >= b.low AND r.submitted_at < b.high
+          AND ($5::text IS NULL OR r.segment = $5)
+          AND (r.touchpoint_id IN (SELECT t.id FROM touchpoints t
+                                   WHERE t.slug = $3 OR t.owner_department_id = (SELECT id FROM department))
+               OR EXISTS (SELECT 1 FROM response_themes rt JOIN themes th ON th.id = rt.theme_id
+                          WHERE rt.response_id = r.id AND th.owner_department_id = (SELECT id FROM department)
+                            AND th.archived_at IS NULL))
+    )
+"#;
+
+/// A theme and how many of a scope's detractor comments it tags.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ThemeCount {
+    pub id: Uuid,
+    pub name: String,
+    pub comments: i64,
+}
+
+/// The `limit` themes tagging most of the scope's detractor comments over [from, to)
+/// (local days), most first.
+#[tracing::instrument(skip_all)]
+pub async fn top_detractor_themes(
+    pool: &PgPool,
+    scope: Scope<'_>,
+    segment: Option<&str>,
+    from: Date,
+    to: Date,
+    limit: i64,
+) -> Result<Vec<ThemeCount>, sqlx::Error> {
+    let (touchpoint, department) = scope.slugs();
+    sqlx::query_as::<_, ThemeCount>(concatcp!(
+        SCOPED_DETRACTORS,
+        r#"SELECT th.id, th.name, count(*) AS comments
+           FROM detractors r JOIN response_themes rt ON rt.response_id = r.id
+           JOIN themes th ON th.id = rt.theme_id AND th.archived_at IS NULL
+           GROUP BY th.id, th.name
+           ORDER BY count(*) DESC, lower(th.name)
+           LIMIT $6"#
+    ))
+    .bind(from)
+    .bind(to)
+    .bind(touchpoint)
+    .bind(department)
+    .bind(segment)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// The newest `limit` of the scope's detractor comments over [from, to) tagged with one
+/// of `themes`.
+#[tracing::instrument(skip_all)]
+pub async fn newest_detractors_with_themes(
+    pool: &PgPool,
+    scope: Scope<'_>,
+    segment: Option<&str>,
+    from: Date,
+    to: Date,
+    themes: &[Uuid],
+    limit: i64,
+) -> Result<Vec<Comment>, sqlx::Error> {
+    let (touchpoint, department) = scope.slugs();
+    sqlx::query_as::<_, Comment>(concatcp!(
+        SCOPED_DETRACTORS,
+        "SELECT r.id, r.score, r.comment, r.submitted_at, t.name AS touchpoint, r.segment, ",
+        THEME_NAMES,
+        r#"FROM detractors r LEFT JOIN touchpoints t ON t.id = r.touchpoint_id
+           WHERE EXISTS (SELECT 1 FROM response_themes rt WHERE rt.response_id = r.id AND rt.theme_id = ANY($6))
+           ORDER BY r.submitted_at DESC, r.id DESC
+           LIMIT $7"#
+    ))
+    .bind(from)
+    .bind(to)
+    .bind(touchpoint)
+    .bind(department)
+    .bind(segment)
+    .bind(themes)
+    .bind(limit)
     .fetch_all(pool)
     .await
 }

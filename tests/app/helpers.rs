@@ -639,3 +639,124 @@ impl TestApp {
             .expect("request sent")
     }
 }
+
+/// Service contacts by phone (a channel made here): (reason, days ago, cost in cents) each.
+pub async fn add_contacts(pool: &PgPool, contacts: &[(uuid::Uuid, i64, i64)]) {
+    let channel: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO channels (slug, name, unit_cost_cents) VALUES ('phone', 'Phone', 650) RETURNING id",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let rows: Vec<centric::repo::contacts::NewContact> = contacts
+        .iter()
+        .map(
+            |(reason, days, cents)| centric::repo::contacts::NewContact {
+                reason_id: *reason,
+                channel_id: channel,
+                occurred_at: time::OffsetDateTime::now_utc() - time::Duration::days(*days),
+                cost_cents: *cents,
+                external_id: None,
+                source: "api",
+                import_id: None,
+            },
+        )
+        .collect();
+    let mut conn = pool.acquire().await.unwrap();
+    centric::repo::contacts::insert_batch(&mut conn, &rows, "UTC")
+        .await
+        .unwrap();
+}
+
+/// Cents as pages write money: 1,234.50.
+pub fn money(cents: i64) -> String {
+    let units = cents / 100;
+    let grouped = if units >= 1000 {
+        format!("{},{:03}", units / 1000, units % 1000)
+    } else {
+        units.to_string()
+    };
+    format!("{grouped}.{:02}", cents % 100)
+}
+
+/// A KPI objective of `department` from 50 days ago to 50 days ahead (baseline 0, target
+/// 100, so half its period is gone), with `value` recorded for a month ending 10 days ago.
+pub async fn add_kpi_objective(
+    pool: &PgPool,
+    title: &str,
+    department: uuid::Uuid,
+    value: f64,
+) -> uuid::Uuid {
+    let today = time::OffsetDateTime::now_utc().date();
+    let id: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO objectives (title, metric, owner_department_id, kpi_unit, baseline, target, period_start, period_end)
+         VALUES ($1, 'kpi', $2, '%', 0, 100, $3, $4) RETURNING id",
+    )
+    .bind(title)
+    .bind(department)
+    .bind(today - time::Duration::days(50))
+    .bind(today + time::Duration::days(50))
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO kpi_measurements (objective_id, value, period_start, period_end) VALUES ($1, $2, $3, $4)")
+        .bind(id)
+        .bind(value)
+        .bind(today - time::Duration::days(40))
+        .bind(today - time::Duration::days(10))
+        .execute(pool)
+        .await
+        .unwrap();
+    id
+}
+
+/// An incentive plan over the same period, paying on one objective: 50 % at 0 (the
+/// threshold), 100 % at 100 (the target), 150 % at 200 (the stretch).
+pub async fn add_plan(
+    pool: &PgPool,
+    name: &str,
+    role: Option<&str>,
+    department: Option<uuid::Uuid>,
+    bonus_cents: i64,
+    objective: uuid::Uuid,
+) {
+    let today = time::OffsetDateTime::now_utc().date();
+    let plan: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO incentive_plans (name, role, department_id, period_start, period_end, target_bonus_cents)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(name)
+    .bind(role)
+    .bind(department)
+    .bind(today - time::Duration::days(50))
+    .bind(today + time::Duration::days(50))
+    .bind(bonus_cents)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO incentive_links (plan_id, objective_id, weight_pct, threshold_value, target_value, stretch_value, threshold_payout_pct, stretch_payout_pct)
+         VALUES ($1, $2, 100, 0, 100, 200, 50, 150)",
+    )
+    .bind(plan)
+    .bind(objective)
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+/// 100 × (promoters − detractors) / n of the scores.
+pub fn nps(scores: &[i16]) -> f64 {
+    let promoters = scores.iter().filter(|s| **s >= 9).count() as f64;
+    let detractors = scores.iter().filter(|s| **s <= 6).count() as f64;
+    100.0 * (promoters - detractors) / scores.len() as f64
+}
+
+/// The page's text between two markers (the second after the first).
+pub fn between<'a>(page: &'a str, start: &str, end: &str) -> &'a str {
+    let from = page
+        .find(start)
+        .unwrap_or_else(|| panic!("{start:?} on the page"));
+    let to = page[from..].find(end).map_or(page.len(), |at| from + at);
+    &page[from..to]
+}

@@ -17,6 +17,7 @@ mod demo;
 mod departments;
 mod executive;
 mod executive_departments;
+mod executive_movers;
 mod executive_trend;
 mod follow_ups;
 mod hardening;

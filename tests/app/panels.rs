@@ -5,10 +5,10 @@
 //! may read them.
 
 use crate::helpers::{
-    TestApp, add_contact_reason, add_department, add_organisation, add_survey, add_touchpoint,
-    customer_response, new_client, spawn_app, store_responses,
+    TestApp, add_contact_reason, add_contacts, add_department, add_kpi_objective, add_organisation,
+    add_plan, add_survey, add_touchpoint, between, customer_response, money, new_client, nps,
+    spawn_app, store_responses,
 };
-use centric::repo::contacts::NewContact;
 use centric::repo::responses::NewResponse;
 use sqlx::PgPool;
 use time::{Date, Duration, OffsetDateTime};
@@ -31,22 +31,6 @@ async fn set_min_sample(pool: &PgPool, min_sample: i32) {
         .execute(pool)
         .await
         .unwrap();
-}
-
-/// 100 × (promoters − detractors) / n of the scores.
-fn nps(scores: &[i16]) -> f64 {
-    let promoters = scores.iter().filter(|s| **s >= 9).count() as f64;
-    let detractors = scores.iter().filter(|s| **s <= 6).count() as f64;
-    100.0 * (promoters - detractors) / scores.len() as f64
-}
-
-/// The page's text between two markers (the second after the first).
-fn between<'a>(page: &'a str, start: &str, end: &str) -> &'a str {
-    let from = page
-        .find(start)
-        .unwrap_or_else(|| panic!("{start:?} on the page"));
-    let to = page[from..].find(end).map_or(page.len(), |at| from + at);
-    &page[from..to]
 }
 
 /// The table row whose header holds `label`.
@@ -228,42 +212,6 @@ async fn hr_sees_each_departments_enps_against_its_customers_nps_with_small_grou
     assert!(kpis.contains("<strong>70.75</strong>"), "latest");
 }
 
-/// Service contacts by phone: (reason, days ago, cost in cents) each.
-async fn add_contacts(pool: &PgPool, contacts: &[(Uuid, i64, i64)]) {
-    let channel: Uuid = sqlx::query_scalar(
-        "INSERT INTO channels (slug, name, unit_cost_cents) VALUES ('phone', 'Phone', 650) RETURNING id",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    let rows: Vec<NewContact> = contacts
-        .iter()
-        .map(|(reason, days, cents)| NewContact {
-            reason_id: *reason,
-            channel_id: channel,
-            occurred_at: days_ago(*days),
-            cost_cents: *cents,
-            external_id: None,
-            source: "api",
-            import_id: None,
-        })
-        .collect();
-    let mut conn = pool.acquire().await.unwrap();
-    centric::repo::contacts::insert_batch(&mut conn, &rows, "UTC")
-        .await
-        .unwrap();
-}
-
-fn money(cents: i64) -> String {
-    let units = cents / 100;
-    let grouped = if units >= 1000 {
-        format!("{},{:03}", units / 1000, units % 1000)
-    } else {
-        units.to_string()
-    };
-    format!("{grouped}.{:02}", cents % 100)
-}
-
 #[tokio::test]
 async fn finance_sees_the_whole_ledger_nps_by_segment_and_what_the_plans_will_cost() {
     let app = spawn_app().await;
@@ -325,32 +273,12 @@ async fn finance_sees_the_whole_ledger_nps_by_segment_and_what_the_plans_will_co
     });
     store_responses(pool, &rows).await;
     // Two KPI objectives, half-way through their period: one at 50 (on track), one at 10.
-    let today = OffsetDateTime::now_utc().date();
     let mut objectives = Vec::new();
     for (title, value) in [
         ("Invoices read at a glance", 50.0),
         ("Disputes settled in a week", 10.0),
     ] {
-        let id: Uuid = sqlx::query_scalar(
-            "INSERT INTO objectives (title, metric, owner_department_id, kpi_unit, baseline, target, period_start, period_end)
-             VALUES ($1, 'kpi', $2, '%', 0, 100, $3, $4) RETURNING id",
-        )
-        .bind(title)
-        .bind(finance)
-        .bind(today - Duration::days(50))
-        .bind(today + Duration::days(50))
-        .fetch_one(pool)
-        .await
-        .unwrap();
-        sqlx::query("INSERT INTO kpi_measurements (objective_id, value, period_start, period_end) VALUES ($1, $2, $3, $4)")
-            .bind(id)
-            .bind(value)
-            .bind(today - Duration::days(40))
-            .bind(today - Duration::days(10))
-            .execute(pool)
-            .await
-            .unwrap();
-        objectives.push((id, value));
+        objectives.push((add_kpi_objective(pool, title, finance, value).await, value));
     }
     // Each plan pays on one objective: 50 % at the threshold (0), 100 % at the target (100).
     let plans = [
@@ -370,28 +298,7 @@ async fn finance_sees_the_whole_ledger_nps_by_segment_and_what_the_plans_will_co
         ),
     ];
     for (name, role, department, bonus, (objective, _)) in plans {
-        let plan: Uuid = sqlx::query_scalar(
-            "INSERT INTO incentive_plans (name, role, department_id, period_start, period_end, target_bonus_cents)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(name)
-        .bind(role)
-        .bind(department)
-        .bind(today - Duration::days(50))
-        .bind(today + Duration::days(50))
-        .bind(bonus)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-        sqlx::query(
-            "INSERT INTO incentive_links (plan_id, objective_id, weight_pct, threshold_value, target_value, stretch_value, threshold_payout_pct, stretch_payout_pct)
-             VALUES ($1, $2, 100, 0, 100, 200, 50, 150)",
-        )
-        .bind(plan)
-        .bind(objective)
-        .execute(pool)
-        .await
-        .unwrap();
+        add_plan(pool, name, role, department, bonus, objective).await;
     }
     app.signed_in_as("cx-lead").await;
 

@@ -2,6 +2,7 @@
 //! JavaScript, each with a title, a description and a text alternative on its page.
 
 pub mod axis;
+pub mod bars;
 pub mod columns;
 pub mod line;
 pub mod payout_curve;

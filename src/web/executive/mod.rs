@@ -14,6 +14,7 @@ use crate::repo::departments::{self, DepartmentOverview};
 use crate::repo::organisation::{self, ProgrammeCounts};
 use crate::services::metrics::executive::headline::{self, Headline};
 use crate::services::metrics::executive::{self, ExecutiveFilter, ExecutiveQuery};
+use crate::services::metrics::executive::{chain, money, movers};
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
 use crate::web::caller::Caller;
@@ -21,6 +22,7 @@ use crate::web::extract::Query;
 use crate::web::layout::Layout;
 use crate::web::{Number, render};
 
+mod money_chain;
 pub mod side_by_side;
 
 pub fn routes() -> Routes {
@@ -44,6 +46,9 @@ pub struct ExecutivePage {
     pub side_by_side: executive::departments::SideBySide,
     pub matrix: executive::matrix::ObjectivesMatrix,
     pub trend: trend::TrendSection,
+    pub movers: movers::Movers,
+    pub internal_chain: chain::InternalChain,
+    pub money: money::Money,
 }
 
 async fn show(
@@ -87,6 +92,9 @@ async fn show(
             &filter,
             &query,
         ),
+        movers: movers::load(&state.pool, &filter).await?,
+        internal_chain: chain::load(&state.pool, &filter).await?,
+        money: money::load(&state.pool, &filter).await?,
         segments: crate::repo::metrics::segments(&state.pool).await?,
         departments: departments::overview(&state.pool).await?,
         query,

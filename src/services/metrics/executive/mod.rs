@@ -1,9 +1,12 @@
 //! The executive dashboard's figures: one filter (period, survey kind, segment,
 //! department) read from the query string, and a loader per section of the page.
 
+pub mod chain;
 pub mod departments;
 pub mod headline;
 pub mod matrix;
+pub mod money;
+pub mod movers;
 pub mod trend;
 
 use sqlx::PgPool;

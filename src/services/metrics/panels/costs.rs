@@ -22,7 +22,12 @@ pub struct Ledger {
 }
 
 pub async fn chargeback(pool: &PgPool, period: &PanelPeriod) -> Result<Ledger, sqlx::Error> {
-    let departments = ledger(pool, period.from, period.to).await?;
+    ledger_over(pool, period.from, period.to).await
+}
+
+/// The ledger over [from, to), with its totals.
+pub async fn ledger_over(pool: &PgPool, from: Date, to: Date) -> Result<Ledger, sqlx::Error> {
+    let departments = ledger(pool, from, to).await?;
     Ok(Ledger {
         contacts: departments.iter().map(|d| d.contacts).sum(),
         cost: departments.iter().map(|d| d.cost).sum(),
