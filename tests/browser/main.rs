@@ -5,6 +5,7 @@
 #[allow(dead_code)] // the integration tests use more of the harness than these do
 mod helpers;
 
+mod executive;
 mod login;
 mod programme;
 mod scorecards;
