@@ -292,7 +292,12 @@ async fn executive_departments_side_by_side_show_each_ones_nps_sorted_by_nps_or_
         .text()
         .await
         .unwrap();
-    assert!(segment.contains("segment=Retail&#38;department=&#38;interval=&sort=nps#departments"));
+    assert!(
+        segment.contains("segment=Retail&#38;department=&#38;interval=&#38;sort=nps#departments")
+    );
+    // The order survives the filter form and the print view.
+    assert!(segment.contains(r#"<input type="hidden" name="sort" value="change">"#));
+    assert!(segment.contains("interval=&#38;sort=change&view=print"));
 }
 
 #[tokio::test]

@@ -38,16 +38,29 @@ pub struct ExecutiveQuery {
 }
 
 impl ExecutiveQuery {
-    /// The filter as a query string (without the view), for links to the same figures.
+    /// The filter and order as a query string (without the view), for links to the same figures.
     pub fn filter_query(&self) -> String {
-        url::form_urlencoded::Serializer::new(String::new())
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query
             .append_pair("from", self.from.trim())
             .append_pair("to", self.to.trim())
             .append_pair("kind", self.kind.trim())
             .append_pair("segment", self.segment.trim())
             .append_pair("department", self.department.trim())
-            .append_pair("interval", self.interval.trim())
-            .finish()
+            .append_pair("interval", self.interval.trim());
+        if !self.sort.trim().is_empty() {
+            query.append_pair("sort", self.sort.trim());
+        }
+        query.finish()
+    }
+
+    /// The same figures with the departments in another order.
+    pub fn sorted_query(&self, sort: &str) -> String {
+        Self {
+            sort: sort.to_owned(),
+            ..self.clone()
+        }
+        .filter_query()
     }
 }
 
