@@ -106,6 +106,51 @@ pub struct Cell {
     pub counts: Counts,
 }
 
+/// The key `counts_by_group` gives the one group `filter` narrows to along `group`; None
+/// when it does not narrow along it.
+pub async fn narrowed_key(
+    pool: &PgPool,
+    filter: &ResponseFilter,
+    group: Group,
+) -> Result<Option<String>, sqlx::Error> {
+    let (id, query) = match group {
+        Group::Segment => return Ok(filter.segment.clone()),
+        Group::Touchpoint => (
+            filter.touchpoint,
+            "SELECT slug::text FROM touchpoints WHERE id = $1",
+        ),
+        Group::Department => (
+            filter.department,
+            "SELECT slug::text FROM departments WHERE id = $1",
+        ),
+        Group::RespondentDepartment => (
+            filter.respondent_department,
+            "SELECT slug::text FROM departments WHERE id = $1",
+        ),
+    };
+    match id {
+        Some(id) => {
+            sqlx::query_scalar(query)
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+        }
+        None => Ok(None),
+    }
+}
+
+/// The same filter without narrowing along `group`.
+pub fn widened(filter: &ResponseFilter, group: Group) -> ResponseFilter {
+    let mut wider = filter.clone();
+    match group {
+        Group::Segment => wider.segment = None,
+        Group::Touchpoint => wider.touchpoint = None,
+        Group::Department => wider.department = None,
+        Group::RespondentDepartment => wider.respondent_department = None,
+    }
+    wider
+}
+
 /// Totals per group, per month when `monthly` (for anonymity rules), ordered by key.
 #[tracing::instrument(skip_all)]
 pub async fn counts_by_group(

@@ -73,7 +73,7 @@ async fn the_headline_is_the_periods_nps_and_a_real_change_is_marked() {
     let values = stat_values(&page);
     assert_eq!(values[0], format!("{:+.1}", nps(&now)));
     assert_eq!(values[0], "+40.0");
-    assert!(page.contains("n = 100"));
+    assert!(headline_card(&page).contains("n = 100"));
     assert!(values[1].contains("▲ 80.0 points"), "{values:?}");
     assert!(page.contains("A real change"));
     assert!(page.contains("Promoters (9–10) <strong>70 %</strong>"));
@@ -190,5 +190,75 @@ async fn for_employees_a_department_means_the_people_who_work_there() {
         .await
         .unwrap();
     assert_eq!(stat_values(&page)[0], "+100.0");
-    assert!(page.contains("n = 8"));
+    assert!(headline_card(&page).contains("n = 8"));
+}
+
+/// The headline card's HTML.
+fn headline_card(page: &str) -> &str {
+    let card = &page[page.find("headline-card").expect("a headline card")..];
+    &card[..card.find("</div>").unwrap()]
+}
+
+#[tokio::test]
+async fn a_department_whose_peoples_figure_would_reveal_a_small_team_by_subtraction_is_hidden() {
+    let app = spawn_app().await;
+    let pool = &app.db.pool;
+    add_organisation(pool, "UTC").await;
+    let pulse = add_survey(pool, "pulse", "employee", None, None).await;
+    // Last month: Sales 12, IT 8, HR 3 answers. HR is below the threshold (5); showing
+    // Sales and IT would give HR as the organisation minus both, so IT, the smallest
+    // other team, is hidden with it.
+    let mut teams = Vec::new();
+    for (slug, name, answers) in [("sales", "Sales", 12), ("it", "IT", 8), ("hr", "HR", 3)] {
+        teams.push((
+            slug,
+            add_department(pool, slug, name, "support").await,
+            answers,
+        ));
+    }
+    let today = OffsetDateTime::now_utc().date();
+    let mid_last_month = (today.replace_day(1).unwrap() - Duration::days(1))
+        .replace_day(15)
+        .unwrap()
+        .midnight()
+        .assume_utc();
+    let rows: Vec<NewResponse> = teams
+        .iter()
+        .flat_map(|(_, id, answers)| {
+            (0..*answers).map(move |i| NewResponse {
+                survey_kind: "employee".into(),
+                respondent_department_id: Some(*id),
+                ..customer_response(pulse, if i % 2 == 0 { 10 } else { 3 }, mid_last_month)
+            })
+        })
+        .collect();
+    store_responses(pool, &rows).await;
+    sqlx::query("UPDATE organisation SET min_sample = 5, anonymity_threshold = 5")
+        .execute(pool)
+        .await
+        .unwrap();
+    app.signed_in_as("executive").await;
+    let from = today - Duration::days(70);
+    let mut shown = Vec::new();
+    for department in ["", "sales", "it", "hr"] {
+        let page = app
+            .get(&format!(
+                "/executive?kind=employee&department={department}&from={from}"
+            ))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let card = headline_card(&page);
+        // The trend's month is drawn exactly where the headline is shown.
+        let dots = page.matches(r#"<circle class="line-dot""#).count();
+        if card.contains("Hidden: too few answers to be anonymous") {
+            assert!(!card.contains("n = "), "{department}: {card}");
+            assert_eq!(dots, 0, "{department}");
+        } else {
+            assert_eq!(dots, 1, "{department}");
+            shown.push(department);
+        }
+    }
+    assert_eq!(shown, ["", "sales"]);
 }

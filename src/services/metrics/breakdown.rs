@@ -95,6 +95,64 @@ pub fn summarise(cells: Vec<Cell>, rules: Rules) -> Breakdown {
     }
 }
 
+/// The months in which a protected filter that narrows to one group (a department, a
+/// respondent department, a touchpoint or a segment) reaches a group that its breakdown
+/// among siblings leaves out: showing it there would let the hidden ones be worked out
+/// as the wider total minus the groups shown.
+pub async fn narrowed_hidden_months(
+    pool: &PgPool,
+    filter: &ResponseFilter,
+    rules: Rules,
+) -> Result<Vec<time::Date>, sqlx::Error> {
+    let mut hidden = Vec::new();
+    for group in [
+        Group::Department,
+        Group::RespondentDepartment,
+        Group::Touchpoint,
+        Group::Segment,
+    ] {
+        let Some(key) = queries::narrowed_key(pool, filter, group).await? else {
+            continue;
+        };
+        let wider = queries::widened(filter, group);
+        let cells = queries::counts_by_group(pool, &wider, group, true).await?;
+        hidden.extend(months_hidden_for(&cells, &key, rules.anonymity_threshold));
+    }
+    hidden.sort();
+    hidden.dedup();
+    Ok(hidden)
+}
+
+/// The months in which the group `key` is left out of the month's breakdown (cells
+/// ordered by key, as `counts_by_group` gives them).
+fn months_hidden_for(cells: &[Cell], key: &str, threshold: u64) -> Vec<time::Date> {
+    let mut months: Vec<time::Date> = cells.iter().map(|c| c.period_start).collect();
+    months.sort();
+    months.dedup();
+    months
+        .into_iter()
+        .filter(|month| {
+            let mut keys: Vec<Option<&str>> = Vec::new();
+            let mut groups: Vec<MonthCells> = Vec::new();
+            for cell in cells.iter().filter(|c| c.period_start == *month) {
+                if keys.last() != Some(&cell.key.as_deref()) {
+                    keys.push(cell.key.as_deref());
+                    groups.push(Vec::new());
+                }
+                groups
+                    .last_mut()
+                    .expect("pushed above")
+                    .push((cell.period_start, cell.counts));
+            }
+            let refs: Vec<&MonthCells> = groups.iter().collect();
+            let hidden = hidden_groups(&refs, threshold);
+            keys.iter()
+                .zip(hidden)
+                .any(|(k, hidden)| hidden && *k == Some(key))
+        })
+        .collect()
+}
+
 /// Which groups to leave out: any group small in any month, and, in every month where
 /// the groups left out add up to fewer answers than the threshold, the smallest others
 /// until they do, so that the total minus the groups shown never singles anyone out. A

@@ -165,7 +165,8 @@ pub async fn nps(
 ) -> Result<NpsSummary, sqlx::Error> {
     if rules.protects_anonymity {
         let months = queries::counts_by_period(pool, filter, "month").await?;
-        return Ok(protected_summary(&months, rules));
+        let hidden = breakdown::narrowed_hidden_months(pool, filter, rules).await?;
+        return Ok(protected_summary(&months, &hidden, rules));
     }
     Ok(NpsSummary::from_counts(
         queries::counts(pool, filter).await?,
@@ -185,6 +186,7 @@ pub async fn trend(
         // People's answers are only ever added up from whole months (see `resolve`), and a
         // bucket is hidden if any of its months is a small group.
         let months = queries::counts_by_period(pool, filter, "month").await?;
+        let hidden = breakdown::narrowed_hidden_months(pool, filter, rules).await?;
         let mut buckets: Vec<(Date, Vec<(Date, Counts)>)> = Vec::new();
         for (month, counts) in months {
             let start = bucket.start_of(month);
@@ -193,9 +195,10 @@ pub async fn trend(
                 _ => buckets.push((start, vec![(month, counts)])),
             }
         }
-        let summaries = buckets
-            .into_iter()
-            .map(|(start, cells)| (start, cells_total(&cells), protected_summary(&cells, rules)));
+        let summaries = buckets.into_iter().map(|(start, cells)| {
+            let summary = protected_summary(&cells, &hidden, rules);
+            (start, cells_total(&cells), summary)
+        });
         return Ok(trend_from_summaries(summaries));
     }
     let periods = queries::counts_by_period(pool, filter, bucket.unit()).await?;
@@ -207,12 +210,13 @@ fn cells_total(cells: &[(Date, Counts)]) -> Counts {
 }
 
 /// A summary of protected (employee or internal) month cells: suppressed entirely if any
-/// month is a small group, so that no difference of two allowed answers can reveal one.
-pub fn protected_summary(months: &[(Date, Counts)], rules: Rules) -> NpsSummary {
-    if months
-        .iter()
-        .any(|(_, c)| c.n() > 0 && c.n() < rules.anonymity_threshold)
-    {
+/// month is a small group, or a month in which the group is `hidden` among its siblings
+/// (see `breakdown::narrowed_hidden_months`), so that no difference of two allowed
+/// figures can reveal an answer.
+pub fn protected_summary(months: &[(Date, Counts)], hidden: &[Date], rules: Rules) -> NpsSummary {
+    if months.iter().any(|(month, c)| {
+        c.n() > 0 && (c.n() < rules.anonymity_threshold || hidden.contains(month))
+    }) {
         return NpsSummary::suppressed();
     }
     NpsSummary::from_counts(cells_total(months), rules)

@@ -187,7 +187,8 @@ async fn measure(
                 ..filter
             };
             let months = queries::counts_by_period(pool, &filter, "month").await?;
-            if super::protected_summary(&months, rules).suppressed {
+            let hidden = super::breakdown::narrowed_hidden_months(pool, &filter, rules).await?;
+            if super::protected_summary(&months, &hidden, rules).suppressed {
                 return Ok(Measured::default());
             }
             months.iter().map(|(_, counts)| *counts).sum()
