@@ -262,3 +262,46 @@ async fn a_department_whose_peoples_figure_would_reveal_a_small_team_by_subtract
     }
     assert_eq!(shown, ["", "sales"]);
 }
+
+#[tokio::test]
+async fn peoples_headline_compares_with_as_many_whole_months_before() {
+    let app = spawn_app().await;
+    add_organisation(&app.db.pool, "UTC").await;
+    app.signed_in_as("executive").await;
+    for (query, before) in [
+        // March to May against December to February (not from November).
+        (
+            "kind=employee&from=2026-03-01&to=2026-05-31",
+            "Against 2025-12-01 to 2026-02-28",
+        ),
+        (
+            "kind=internal&from=2026-03-10&to=2026-03-20",
+            "Against 2026-02-01 to 2026-02-28",
+        ),
+        // Customers: the same number of days.
+        (
+            "from=2026-03-01&to=2026-05-31",
+            "Against 2025-11-29 to 2026-02-28",
+        ),
+    ] {
+        let page = app
+            .get(&format!("/executive?{query}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(before), "{query}");
+    }
+}
+
+#[tokio::test]
+async fn below_the_minimum_sample_the_split_is_not_drawn() {
+    let app = spawn_app().await;
+    add_organisation(&app.db.pool, "UTC").await;
+    answers(&app, &[(3, 10, "SMB"), (4, 10, "SMB"), (5, 2, "SMB")]).await;
+    app.signed_in_as("executive").await;
+    let page = app.get("/executive").await.text().await.unwrap();
+    assert!(headline_card(&page).contains("Not enough responses yet (n = 3)"));
+    assert!(page.contains("Nothing to split yet."));
+    assert!(!page.contains("split-promoters\" x="));
+}

@@ -459,6 +459,18 @@ pub async fn resolve(
     Ok(Ok((filter, rules)))
 }
 
+/// `months` months after (or before, when negative) the first of a month.
+pub fn add_months(first: Date, months: i32) -> Date {
+    let index = first.year() * 12 + i32::from(u8::from(first.month())) - 1 + months;
+    let month = u8::try_from(index.rem_euclid(12) + 1).expect("1 to 12");
+    Date::from_calendar_date(
+        index.div_euclid(12),
+        time::Month::try_from(month).expect("1 to 12"),
+        1,
+    )
+    .expect("a first of month")
+}
+
 /// The first day of `day`'s month.
 pub fn first_of_month(day: Date) -> Date {
     day.replace_day(1).expect("every month has a first day")

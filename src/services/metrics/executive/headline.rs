@@ -6,7 +6,7 @@ use sqlx::PgPool;
 
 use super::ExecutiveFilter;
 use crate::repo::metrics::ResponseFilter;
-use crate::services::metrics::{NpsSummary, change_is_significant, first_of_month, nps};
+use crate::services::metrics::{NpsSummary, add_months, change_is_significant, nps};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Headline {
@@ -37,7 +37,8 @@ impl Headline {
     pub fn split(&self) -> Option<[f64; 3]> {
         let n = self.now.n as f64;
         let share = |count: Option<u64>| count.map(|c| 100.0 * c as f64 / n);
-        (self.now.n > 0 && !self.now.suppressed).then_some([
+        // Below the minimum sample the split would give the NPS away as a bare number.
+        (self.now.enough_data && !self.now.suppressed).then_some([
             share(self.now.promoters)?,
             share(self.now.passives)?,
             share(self.now.detractors)?,
@@ -47,18 +48,8 @@ impl Headline {
 
 pub async fn load(pool: &PgPool, filter: &ExecutiveFilter) -> Result<Headline, sqlx::Error> {
     let now = &filter.responses;
-    let length = now.to - now.from;
-    // People's answers count in whole months: the period before starts on a first too.
-    let before_from = if filter.protects_anonymity() {
-        first_of_month(now.from - length)
-    } else {
-        now.from - length
-    };
-    let before = ResponseFilter {
-        from: before_from,
-        to: now.from,
-        ..now.clone()
-    };
+    let before = period_before(filter);
+    let before_from = before.from;
     let (summary_now, summary_before) = (
         nps(pool, now, filter.rules).await?,
         nps(pool, &before, filter.rules).await?,
@@ -76,4 +67,20 @@ pub async fn load(pool: &PgPool, filter: &ExecutiveFilter) -> Result<Headline, s
         before_to: now.from,
         significant_change,
     })
+}
+
+/// The same responses over the period of equal length just before. People's answers
+/// count in whole months, so for them it is the same number of whole months.
+fn period_before(filter: &ExecutiveFilter) -> ResponseFilter {
+    let now = &filter.responses;
+    if !filter.protects_anonymity() {
+        return now.period_before();
+    }
+    let months = (now.to.year() - now.from.year()) * 12 + i32::from(u8::from(now.to.month()))
+        - i32::from(u8::from(now.from.month()));
+    ResponseFilter {
+        from: add_months(now.from, -months),
+        to: now.from,
+        ..now.clone()
+    }
 }

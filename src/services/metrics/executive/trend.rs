@@ -14,7 +14,8 @@ use crate::repo::metrics::ResponseFilter;
 use crate::repo::{objectives, plans};
 use crate::services::metrics::monthly::MonthPoint;
 use crate::services::metrics::{
-    Bucket, Counts, NpsSummary, Rules, TrendPoint, first_of_month, next_first_of_month, trend,
+    Bucket, Counts, NpsSummary, Rules, TrendPoint, add_months, first_of_month, next_first_of_month,
+    trend,
 };
 
 /// How many periods a trend reaches back, the one holding the last day included.
@@ -199,18 +200,6 @@ pub fn period_starts(bucket: Bucket, last_day: Date) -> Vec<Date> {
                 .collect()
         }
     }
-}
-
-/// `months` months after (or before, when negative) the first of a month.
-fn add_months(first: Date, months: i32) -> Date {
-    let index = first.year() * 12 + i32::from(u8::from(first.month())) - 1 + months;
-    let month = u8::try_from(index.rem_euclid(12) + 1).expect("1 to 12");
-    Date::from_calendar_date(
-        index.div_euclid(12),
-        time::Month::try_from(month).expect("1 to 12"),
-        1,
-    )
-    .expect("a first of month")
 }
 
 /// One point per period start; periods the trend has no row for had no responses. Leading
