@@ -1,7 +1,7 @@
 //! Extractors that refuse bad input with Centric's own error page rather than the
 //! library's text (which would show internals): a form body that does not fit the form
 //! (an unknown field — no mass assignment — or a missing one) gets 422; an unreadable
-//! path or query string gets 400.
+//! path or query string (or one holding a NUL character) gets 400.
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
@@ -84,6 +84,10 @@ where
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // No link Centric makes holds a NUL character, and PostgreSQL cannot compare one.
+        if parts.uri.query().is_some_and(|query| query.contains("%00")) {
+            return Err(refuse(StatusCode::BAD_REQUEST));
+        }
         let axum::extract::Query(value) =
             axum::extract::Query::<T>::from_request_parts(parts, state)
                 .await

@@ -192,6 +192,17 @@ async fn bad_parameters_are_named_in_a_422() {
     let (status, body) = s.get("/api/v1/metrics/nps?colour=blue").await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "invalid_query");
+    // A NUL character is named, not a 500 from the database.
+    let (status, body) = s
+        .get("/api/v1/metrics/nps/breakdown?by=segment&segment=a%00b&department=%00")
+        .await;
+    assert_eq!(status, 422, "{body}");
+    for field in ["segment", "department"] {
+        assert_eq!(
+            body["error"]["fields"][field], "contains a NUL character",
+            "{body}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -132,6 +132,11 @@ async fn bad_filters_are_explained_with_the_default_view_never_a_500() {
         );
         assert!(page.contains(message), "{query}: {message}");
     }
+    // A NUL character, which no link holds, is refused before it reaches the database.
+    for query in ["department=%00", "segment=a%00b"] {
+        let response = app.get(&format!("/executive?{query}")).await;
+        assert_eq!(response.status(), 400, "{query}");
+    }
 }
 
 #[tokio::test]

@@ -334,6 +334,23 @@ pub struct FilterParams {
     pub by: Option<String>,
 }
 
+impl FilterParams {
+    /// Every parameter by name.
+    fn fields(&self) -> [(&'static str, Option<&str>); 9] {
+        [
+            ("survey", self.survey.as_deref()),
+            ("kind", self.kind.as_deref()),
+            ("department", self.department.as_deref()),
+            ("touchpoint", self.touchpoint.as_deref()),
+            ("segment", self.segment.as_deref()),
+            ("from", self.from.as_deref()),
+            ("to", self.to.as_deref()),
+            ("interval", self.interval.as_deref()),
+            ("by", self.by.as_deref()),
+        ]
+    }
+}
+
 /// Turns query parameters into a filter and the rules that apply to it, or says which
 /// parameter is wrong. The default period is the last 90 days up to today (inclusive).
 pub async fn resolve(
@@ -358,6 +375,15 @@ pub async fn resolve(
                 parsed
             })
         };
+    // No slug, segment or date holds a NUL, and PostgreSQL cannot compare text with one.
+    for (field, value) in params.fields() {
+        if value.is_some_and(|v| v.contains('\0')) {
+            errors.add(field, "contains a NUL character");
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
     let today = queries::today(pool).await?;
     let to = date("to", &params.to, &mut errors).unwrap_or(today + time::Duration::days(1));
     let from = date("from", &params.from, &mut errors).unwrap_or(to - time::Duration::days(90));
