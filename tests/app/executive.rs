@@ -310,3 +310,24 @@ async fn below_the_minimum_sample_the_split_is_not_drawn() {
     assert!(page.contains("Nothing to split yet."));
     assert!(!page.contains("split-promoters\" x="));
 }
+
+#[tokio::test]
+async fn switching_the_survey_keeps_a_usable_view() {
+    let app = spawn_app().await;
+    add_organisation(&app.db.pool, "UTC").await;
+    app.signed_in_as("executive").await;
+    // A weekly view switched to employees shows them by month rather than refusing.
+    let response = app.get("/executive?interval=week&kind=employee").await;
+    assert_eq!(response.status(), 200);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Weeks are not offered for people"));
+    // People's whole-month default is not written into the dates, so switching back to
+    // customers gives their own 90 days; customers' default is.
+    assert!(page.contains(r#"id="from" name="from" value="""#));
+    let customers = app.get("/executive").await.text().await.unwrap();
+    let today = OffsetDateTime::now_utc().date();
+    assert!(customers.contains(&format!(
+        r#"id="from" name="from" value="{}""#,
+        today - Duration::days(89)
+    )));
+}

@@ -108,13 +108,19 @@ pub async fn parse(
         Some(last) => (last + time::Duration::days(1)).to_string(),
         None => raw,
     });
+    let kind = given(&query.kind).unwrap_or_else(|| "customer".into());
+    // People's answers are never counted by week: switching the survey on a weekly view
+    // shows them by month rather than refusing the switch.
+    let interval = given(&query.interval).filter(|interval| {
+        !(interval == "week" && ["employee", "internal"].contains(&kind.as_str()))
+    });
     let params = FilterParams {
-        kind: Some(given(&query.kind).unwrap_or_else(|| "customer".into())),
+        kind: Some(kind),
         department: given(&query.department),
         segment: given(&query.segment),
         from: given(&query.from),
         to,
-        interval: given(&query.interval),
+        interval,
         ..FilterParams::default()
     };
     let mut errors = FieldErrors::default();
