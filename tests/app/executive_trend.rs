@@ -355,15 +355,40 @@ async fn objectives_and_plans_starting_in_the_window_are_marked() {
     app.signed_in_as("executive").await;
 
     let page = app.get("/executive").await.text().await.unwrap();
-    let svg = svg(chart(&page, "trend-main"));
-    assert_eq!(svg.matches("<g class=\"line-annotation\">").count(), 1);
-    assert!(svg.contains(&format!(
+    let main = svg(chart(&page, "trend-main"));
+    assert_eq!(main.matches("<g class=\"line-annotation\">").count(), 1);
+    assert!(main.contains(&format!(
         "<title>Began {began}: objectives Lift NPS to +40; incentive plans Executive bonus.</title>"
     )));
-    assert!(svg.contains(">1 objective, 1 plan</text>"));
+    assert!(main.contains(">1 objective, 1 plan</text>"));
     // (The objectives matrix lists it; the trend must not mark it.)
     let trend = &page[page.find("id=\"trend-title\"").unwrap()..];
     let trend = &trend[..trend.find("</section>").unwrap()];
     assert!(!trend.contains("Ancient objective"));
     assert!(page.contains("An objective or incentive plan began"));
+
+    // A department's own objective (no parent) marks its trend, not the organisation's.
+    let sales = add_department(pool, "sales", "Sales", "front-line").await;
+    sqlx::query(
+        "INSERT INTO objectives (title, metric, baseline, target, period_start, period_end,
+                                 owner_department_id)
+         VALUES ('Faster quotes', 'nps', 20, 40, $1, $1 + 365, $2)",
+    )
+    .bind(began)
+    .bind(sales)
+    .execute(pool)
+    .await
+    .unwrap();
+    let page = app.get("/executive").await.text().await.unwrap();
+    assert!(!svg(chart(&page, "trend-main")).contains("Faster quotes"));
+    let page = app
+        .get("/executive?department=sales")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let sales_svg = svg(chart(&page, "trend-main"));
+    assert!(sales_svg.contains(&format!(
+        "<title>Began {began}: objectives Lift NPS to +40; Faster quotes; incentive plans Executive bonus.</title>"
+    )));
 }

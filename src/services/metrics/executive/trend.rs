@@ -249,7 +249,9 @@ async fn starts(
     };
     let inside = |day: Date| from <= day && day <= last_day;
     for objective in objectives {
-        let relevant = objective.parent_id.is_none()
+        // The organisation's own objectives (no owning department, as in the matrix), and
+        // with a department chosen, that department's.
+        let relevant = objective.owner_department_id.is_none()
             || (department.is_some() && objective.owner_department_id == department);
         if !objective.archived && relevant && inside(objective.period_start) {
             days.entry(objective.period_start)
