@@ -331,3 +331,27 @@ async fn switching_the_survey_keeps_a_usable_view() {
         today - Duration::days(89)
     )));
 }
+
+#[tokio::test]
+async fn the_print_view_opens_every_table_and_stays_in_print() {
+    let app = spawn_app().await;
+    add_organisation(&app.db.pool, "UTC").await;
+    let rows: Vec<(i64, i16, &str)> = (0..200).map(|i| (i % 60, (i % 11) as i16, "SMB")).collect();
+    answers(&app, &rows).await;
+    app.signed_in_as("executive").await;
+    let screen = app.get("/executive").await.text().await.unwrap();
+    assert!(screen.contains(r#"<details class="chart-alternative">"#));
+    assert!(!screen.contains("view=print&#38;") && !screen.contains("Printed from Centric"));
+
+    let print = app.get("/executive?view=print&sort=change").await;
+    assert_eq!(print.status(), 200);
+    let print = print.text().await.unwrap();
+    assert!(print.contains("Printed from Centric"));
+    // The trend tables are open on paper, none closed.
+    assert!(print.contains(r#"<details class="chart-alternative" open>"#));
+    assert!(!print.contains(r#"<details class="chart-alternative">"#));
+    // Switching the periods or the order stays in the print view.
+    assert!(print.contains("interval=quarter&#38;sort=change&#38;view=print#trend-title"));
+    assert!(print.contains("sort=nps&#38;view=print#departments"));
+    assert!(print.contains(r#"<input type="hidden" name="view" value="print">"#));
+}

@@ -297,7 +297,7 @@ async fn executive_departments_side_by_side_show_each_ones_nps_sorted_by_nps_or_
     );
     // The order survives the filter form and the print view.
     assert!(segment.contains(r#"<input type="hidden" name="sort" value="change">"#));
-    assert!(segment.contains("interval=&#38;sort=change&view=print"));
+    assert!(segment.contains("interval=&#38;sort=change&#38;view=print"));
 }
 
 #[tokio::test]

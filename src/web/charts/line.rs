@@ -9,6 +9,7 @@ use time::Date;
 use super::axis::{Frame, Margins, Scale, Tick, round_step, widen};
 use super::sparkline::{self, Marker, Shape, describe, label, lines_and_bands, markers, round};
 use crate::services::metrics::Bucket;
+use crate::services::metrics::executive::trend::Series;
 use crate::services::metrics::monthly::MonthPoint;
 
 const WIDTH: f64 = 960.0;
@@ -30,6 +31,46 @@ const NPS: sparkline::Scale = sparkline::Scale {
 const LABEL_ROOM: f64 = 44.0;
 /// The longest short label an annotation carries above the plot.
 const ANNOTATION_CHARS: usize = 24;
+
+/// How far apart the rows of annotation labels above the plot are; three fit the margin.
+const ANNOTATION_ROW: f64 = 14.0;
+const ANNOTATION_ROWS: usize = 3;
+/// About how wide a character of an annotation's label is (11 px text).
+const ANNOTATION_CHAR_WIDTH: f64 = 6.0;
+
+/// Where the labels placed so far end on each row above the plot, so that a label goes
+/// on the lowest row it does not overlap (left to right, as the days come).
+#[derive(Default)]
+struct LabelRows {
+    /// Per row, the rightmost x taken.
+    taken: Vec<f64>,
+}
+
+impl LabelRows {
+    /// The row for a label of `chars` characters at `x` (to its left when `anchor_end`).
+    fn place(&mut self, x: f64, chars: usize, anchor_end: bool) -> usize {
+        let width = chars as f64 * ANNOTATION_CHAR_WIDTH + 8.0;
+        let (left, right) = if anchor_end {
+            (x - width, x)
+        } else {
+            (x, x + width)
+        };
+        let row = (0..ANNOTATION_ROWS)
+            .find(|row| self.taken.get(*row).is_none_or(|end| *end < left))
+            // Every row taken there: the one whose label ends first.
+            .unwrap_or_else(|| {
+                (0..ANNOTATION_ROWS)
+                    .min_by(|a, b| self.taken[*a].total_cmp(&self.taken[*b]))
+                    .expect("rows")
+            });
+        if row == self.taken.len() {
+            self.taken.push(right);
+        } else {
+            self.taken[row] = right;
+        }
+        row
+    }
+}
 
 /// Something that began on a day (an objective's or a plan's period).
 #[derive(Debug, Clone, PartialEq)]
@@ -142,30 +183,55 @@ impl LineChart {
     }
 }
 
-/// Lays out `points` (one per period of `bucket`, oldest first, gaps included; `to` is
+/// The Y axis of one or more line charts read side by side.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct YRange {
+    pub low: f64,
+    pub high: f64,
+    pub step: f64,
+}
+
+impl YRange {
+    /// One fixed axis for every series given: their values and intervals, and 0 (as many
+    /// promoters as detractors) always on it, in whole steps, at least 40 points tall and
+    /// within −100 to +100, so that charts next to each other read on the same scale and
+    /// a small move is not blown up to fill the plot.
+    pub fn shared(series: &[&[MonthPoint]]) -> Self {
+        let (low, high) = sparkline::domain(
+            series
+                .iter()
+                .flat_map(|points| points.iter())
+                .flat_map(|p| [p.value, p.ci_low, p.ci_high])
+                .flatten()
+                .chain([0.0]),
+            NPS,
+        );
+        let step = round_step(high - low, 5);
+        let (low, high) = widen(low, high, step);
+        Self {
+            low: low.max(-100.0),
+            high: high.min(100.0),
+            step,
+        }
+    }
+}
+
+/// Lays out a series' points (one per period, oldest first, gaps included; its `to` is
 /// the day after the last period) with the `annotations` that fall inside them.
 pub fn layout(
     id: &str,
     title: &str,
     measure: &str,
-    bucket: Bucket,
-    points: &[MonthPoint],
-    to: Date,
+    series: &Series,
     annotations: &[Annotation],
+    range: YRange,
 ) -> LineChart {
+    let (bucket, points, to) = (series.bucket, series.points.as_slice(), series.to);
     let frame = Frame::new(WIDTH, HEIGHT, MARGINS);
-    let (low, high) = sparkline::domain(
-        points
-            .iter()
-            .flat_map(|p| [p.value, p.ci_low, p.ci_high])
-            .flatten(),
-        NPS,
-    );
-    let step = round_step(high - low, 5);
-    let (low, high) = widen(low, high, step);
+    let YRange { low, high, step } = range;
     let y = Scale {
-        low: low.max(-100.0),
-        high: high.min(100.0),
+        low,
+        high,
         start: frame.bottom,
         end: frame.top,
     };
@@ -226,13 +292,19 @@ pub fn layout(
             let fraction = (a.day - start).whole_days() as f64 / (end - start).whole_days() as f64;
             Some((round(frame.left + (i as f64 + fraction) * column), a))
         })
-        .enumerate()
-        .map(|(k, (at, a))| AnnotationMark {
-            x: at,
-            label_y: frame.top - 8.0 - 14.0 * (k % 2) as f64,
-            anchor_end: at > frame.right - 160.0,
-            label: shorten(&a.label),
-            detail: a.detail.clone(),
+        .collect::<Vec<_>>()
+        .into_iter()
+        .scan(LabelRows::default(), |rows, (at, a)| {
+            let label = shorten(&a.label);
+            let anchor_end = at > frame.right - 160.0;
+            let row = rows.place(at, label.chars().count(), anchor_end);
+            Some(AnnotationMark {
+                x: at,
+                label_y: frame.top - 8.0 - ANNOTATION_ROW * row as f64,
+                anchor_end,
+                label,
+                detail: a.detail.clone(),
+            })
         })
         .collect();
     let unit = bucket.unit();
@@ -377,7 +449,14 @@ mod tests {
     fn chart(points: &[MonthPoint], annotations: &[Annotation]) -> LineChart {
         let to = date!(2025 - 01 - 01) + time::Duration::days(31 * points.len() as i64);
         let to = crate::services::metrics::first_of_month(to);
-        layout("t", "NPS", "NPS", Bucket::Month, points, to, annotations)
+        let range = YRange::shared(&[points]);
+        let series = Series {
+            kind: "customer".into(),
+            bucket: Bucket::Month,
+            points: points.to_vec(),
+            to,
+        };
+        layout("t", "NPS", "NPS", &series, annotations, range)
     }
 
     #[test]
@@ -498,10 +577,51 @@ mod tests {
         let june = &c.periods[5];
         assert!((c.annotations[1].x - (june.left + june.width / 2.0)).abs() < june.width * 0.05);
         assert!(c.annotations[1].anchor_end);
-        assert_ne!(c.annotations[0].label_y, c.annotations[1].label_y);
+        // Far enough apart to share the lowest row.
+        assert_eq!(c.annotations[0].label_y, c.annotations[1].label_y);
         assert_eq!(c.annotations[0].label.chars().count(), ANNOTATION_CHARS);
         assert!(c.annotations[0].label.ends_with('…'));
         assert!(c.description.contains("2 marked start(s)"));
+    }
+
+    #[test]
+    fn annotation_labels_take_the_lowest_row_they_do_not_overlap() {
+        let points: Vec<MonthPoint> = (0..12).map(|i| surveyed(i, 10.0, false)).collect();
+        let at = |day: Date| Annotation {
+            day,
+            label: "Answer every invoice query within two days".into(),
+            detail: "full".into(),
+        };
+        let c = chart(
+            &points,
+            &[
+                at(date!(2025 - 01 - 10)),
+                at(date!(2025 - 02 - 10)),
+                at(date!(2025 - 03 - 10)),
+                at(date!(2025 - 06 - 10)),
+            ],
+        );
+        let rows: Vec<f64> = c.annotations.iter().map(|a| a.label_y).collect();
+        // Three neighbours (73 px apart, labels about 150 px wide) on three rows; one far
+        // to the right back on the lowest, which every label stays above the plot from.
+        assert_eq!(rows[0], rows[3]);
+        assert!(rows[0] > rows[1] && rows[1] > rows[2]);
+        assert!(rows.iter().all(|y| *y > 0.0 && *y < c.frame.top));
+    }
+
+    #[test]
+    fn charts_side_by_side_share_one_axis_with_zero_on_it() {
+        let customers: Vec<MonthPoint> = (0..6).map(|i| surveyed(i, 40.0, false)).collect();
+        let employees: Vec<MonthPoint> = (0..6).map(|i| surveyed(i, 12.0, false)).collect();
+        let range = YRange::shared(&[&customers, &employees]);
+        assert!(range.low <= 0.0 && range.high >= 50.0, "{range:?}");
+        assert!(range.high - range.low >= 40.0);
+        assert_eq!(range.low % range.step, 0.0);
+        // A flat series far below zero still shows zero; nothing beyond ±100.
+        let low: Vec<MonthPoint> = (0..3).map(|i| surveyed(i, -95.0, false)).collect();
+        let range = YRange::shared(&[&low]);
+        assert_eq!(range.low, -100.0);
+        assert!(range.high >= 0.0);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::services::metrics::Bucket;
 use crate::services::metrics::executive::trend::{Series, Start, Trend, periods};
 use crate::services::metrics::executive::{ExecutiveFilter, ExecutiveQuery};
-use crate::web::charts::line::{self, Annotation, LineChart};
+use crate::web::charts::line::{self, Annotation, LineChart, YRange};
 
 /// One chart with what is said around it.
 #[derive(Debug, Clone)]
@@ -38,6 +38,14 @@ pub struct TrendSection {
 impl TrendSection {
     pub fn new(trend: &Trend, filter: &ExecutiveFilter, query: &ExecutiveQuery) -> Self {
         let annotations: Vec<Annotation> = trend.starts.iter().map(annotation).collect();
+        // NPS and eNPS side by side on one fixed scale.
+        let range = YRange::shared(
+            &[Some(&trend.main), trend.employees.as_ref()]
+                .into_iter()
+                .flatten()
+                .map(|series| series.points.as_slice())
+                .collect::<Vec<_>>(),
+        );
         let threshold = filter.rules.anonymity_threshold;
         let hidden_note = |bucket: Bucket| {
             let which = match bucket {
@@ -53,6 +61,7 @@ impl TrendSection {
             &trend.main,
             filter.last_day(),
             &annotations,
+            range,
             filter
                 .protects_anonymity()
                 .then(|| hidden_note(trend.main.bucket)),
@@ -69,6 +78,7 @@ impl TrendSection {
                 employees,
                 filter.last_day(),
                 &annotations,
+                range,
                 Some(note),
             ));
         }
@@ -112,6 +122,7 @@ fn chart(
     series: &Series,
     last_day: time::Date,
     annotations: &[Annotation],
+    range: YRange,
     note: Option<String>,
 ) -> TrendChart {
     let (measure, who) = match series.kind.as_str() {
@@ -126,15 +137,7 @@ fn chart(
             "No answers from {who} with enough responses to show in the {} {unit}s up to {last_day}.",
             periods(series.bucket)
         ),
-        chart: line::layout(
-            id,
-            &heading,
-            measure,
-            series.bucket,
-            &series.points,
-            series.to,
-            annotations,
-        ),
+        chart: line::layout(id, &heading, measure, series, annotations, range),
         heading,
         note,
     }

@@ -38,8 +38,17 @@ pub struct ExecutiveQuery {
 }
 
 impl ExecutiveQuery {
-    /// The filter and order as a query string (without the view), for links to the same figures.
+    /// The filter, order and view as a query string, for links to the same figures.
     pub fn filter_query(&self) -> String {
+        self.query_string(self.view.trim())
+    }
+
+    /// The same figures in the print view.
+    pub fn print_query(&self) -> String {
+        self.query_string("print")
+    }
+
+    fn query_string(&self, view: &str) -> String {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         query
             .append_pair("from", self.from.trim())
@@ -48,8 +57,10 @@ impl ExecutiveQuery {
             .append_pair("segment", self.segment.trim())
             .append_pair("department", self.department.trim())
             .append_pair("interval", self.interval.trim());
-        if !self.sort.trim().is_empty() {
-            query.append_pair("sort", self.sort.trim());
+        for (key, value) in [("sort", self.sort.trim()), ("view", view)] {
+            if !value.is_empty() {
+                query.append_pair(key, value);
+            }
         }
         query.finish()
     }
