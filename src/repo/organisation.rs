@@ -42,7 +42,8 @@ pub async fn counts(pool: &PgPool) -> Result<ProgrammeCounts, sqlx::Error> {
                (SELECT count(*) FROM follow_ups WHERE status <> 'resolved') AS open_follow_ups
         "#,
     )
-    .bind(time::OffsetDateTime::now_utc().date() - time::Duration::days(90))
+    // The last 90 days, today (in the organisation's time zone) the last of them.
+    .bind(super::metrics::today(pool).await? - time::Duration::days(89))
     .fetch_one(pool)
     .await
 }

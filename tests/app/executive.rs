@@ -355,3 +355,25 @@ async fn the_print_view_opens_every_table_and_stays_in_print() {
     assert!(print.contains("sort=nps&#38;view=print#departments"));
     assert!(print.contains(r#"<input type="hidden" name="view" value="print">"#));
 }
+
+#[tokio::test]
+async fn the_programme_counts_responses_of_exactly_the_last_90_days() {
+    let app = spawn_app().await;
+    add_organisation(&app.db.pool, "UTC").await;
+    // 89 days ago is the first of the 90 days (today the last); 90 and 91 are before.
+    answers(
+        &app,
+        &[
+            (0, 10, "SMB"),
+            (89, 10, "SMB"),
+            (90, 10, "SMB"),
+            (91, 3, "SMB"),
+        ],
+    )
+    .await;
+    app.signed_in_as("executive").await;
+    let page = app.get("/executive").await.text().await.unwrap();
+    assert!(page.contains(
+        r#"<p class="stat-value num">2</p><p class="stat-label">survey responses in the last 90 days"#
+    ));
+}
