@@ -245,13 +245,28 @@ async fn the_interval_switches_to_quarters_keeping_the_other_filters() {
         }
     }
     let rows = rows(main);
+    // Each quarter (all have enough answers) against the one before it with answers.
+    let mut before: Option<Expected> = None;
+    let mut moves = 0;
     for (name, split) in &quarters {
         let row = rows
             .iter()
             .find(|r| r[0] == *name)
             .unwrap_or_else(|| panic!("{name} in {rows:?}"));
-        assert_row(row, name, *split, row[4].as_str());
+        let now = expected(*split);
+        let note = match &before {
+            Some(b) if significant(b, &now) && now.nps > b.nps => "▲ significant rise",
+            Some(b) if significant(b, &now) => "▼ significant fall",
+            _ => "",
+        };
+        moves += usize::from(!note.is_empty());
+        assert_row(row, name, *split, note);
+        before = Some(now);
     }
+    assert!(
+        moves > 0,
+        "the data is made so: +50 seven months back is a rise"
+    );
     assert_eq!(rows.last().unwrap()[0], quarter_of(0));
     assert!(svg(main).contains(">Quarter</text>"));
 }

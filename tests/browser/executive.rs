@@ -50,18 +50,31 @@ async fn the_executive_dashboard_draws_every_chart_at_desktop_and_tablet_widths(
                 .await
                 .expect("a chart");
             assert_eq!(svg.attr("role").await.unwrap().as_deref(), Some("img"));
-            let periods = svg
-                .find_all(Locator::Css("g.line-period"))
+            // Every value in the table is a marker drawn inside the plot.
+            let markers = svg
+                .find_all(Locator::Css(
+                    "circle.line-dot, polygon.line-rise, polygon.line-fall",
+                ))
+                .await
+                .unwrap();
+            let mut values = 0;
+            for cell in chart
+                .find_all(Locator::Css("details table tbody tr td:first-of-type"))
                 .await
                 .unwrap()
-                .len();
-            let rows = chart
-                .find_all(Locator::Css("details table tbody tr"))
-                .await
-                .unwrap()
-                .len();
-            assert_eq!(periods, rows, "{width}px: a point per period");
-            assert!(periods >= 20, "{width}px: {periods} months");
+            {
+                let text = cell.prop("textContent").await.unwrap().unwrap_or_default();
+                values += usize::from(text.trim() != "—");
+            }
+            assert_eq!(markers.len(), values, "{width}px: a point per value");
+            assert!(values >= 20, "{width}px: {values} months with a value");
+            for marker in &markers {
+                let (x, y) = marker_position(marker).await;
+                assert!(
+                    x.is_finite() && y.is_finite() && y > 0.0,
+                    "{width}px: ({x}, {y})"
+                );
+            }
         }
 
         // A mini trend per department that owns touchpoints (seven in the demo).
@@ -96,4 +109,21 @@ async fn the_executive_dashboard_draws_every_chart_at_desktop_and_tablet_widths(
         browser.screenshot(name).await;
         browser.close().await;
     }
+}
+
+/// Where a marker stands: a circle's centre, or a triangle's first corner.
+async fn marker_position(marker: &fantoccini::elements::Element) -> (f64, f64) {
+    let number = |v: Option<String>| v.and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    if let Some(points) = marker.attr("points").await.unwrap() {
+        let (x, y) = points
+            .split_whitespace()
+            .next()
+            .and_then(|p| p.split_once(','))
+            .unwrap_or(("NaN", "NaN"));
+        return (number(Some(x.to_owned())), number(Some(y.to_owned())));
+    }
+    (
+        number(marker.attr("cx").await.unwrap()),
+        number(marker.attr("cy").await.unwrap()),
+    )
 }
