@@ -13,7 +13,7 @@ while args[:1] in (["--base"], ["--requests"]):
     if args[0] == "--base":
         base = args[1]
     else:
-        requests = int(args[1])
+        requests = max(2, int(args[1]))
     args = args[2:]
 jar = http.cookiejar.CookieJar()
 opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
