@@ -168,6 +168,8 @@ async fn execute(command: Command, database: &Database) -> anyhow::Result<()> {
         Command::Migrate => tracing::info!("the database is up to date"),
         Command::Demo => {
             demo::load(pool, true).await?;
+            // A running server's cached pages follow the new data at once.
+            crate::repo::data_version::bump(pool).await?;
         }
         Command::User(UserCommand::Create {
             email,
@@ -207,13 +209,16 @@ async fn execute(command: Command, database: &Database) -> anyhow::Result<()> {
             )
             .await
             {
-                Ok(report) => println!(
-                    "imported {} rows from {}: {} stored, {} duplicates skipped",
-                    report.rows,
-                    file.display(),
-                    report.stored,
-                    report.duplicates
-                ),
+                Ok(report) => {
+                    crate::repo::data_version::bump(pool).await?;
+                    println!(
+                        "imported {} rows from {}: {} stored, {} duplicates skipped",
+                        report.rows,
+                        file.display(),
+                        report.stored,
+                        report.duplicates
+                    )
+                }
                 Err(ImportError::Invalid { errors, total }) => {
                     for error in &errors {
                         let column = if error.column.is_empty() {

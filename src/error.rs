@@ -31,6 +31,18 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+/// An error shared by every request that waited on one load (see `services::page_cache`):
+/// the one left holding it takes it whole; the others get the same kind of error.
+impl From<std::sync::Arc<AppError>> for AppError {
+    fn from(shared: std::sync::Arc<AppError>) -> Self {
+        std::sync::Arc::try_unwrap(shared).unwrap_or_else(|shared| match &*shared {
+            Self::NotFound => Self::NotFound,
+            Self::Unavailable(_) => Self::Unavailable(sqlx::Error::PoolTimedOut),
+            Self::Internal(error) => Self::Internal(anyhow::anyhow!("{error:#}")),
+        })
+    }
+}
+
 impl From<askama::Error> for AppError {
     fn from(error: askama::Error) -> Self {
         Self::Internal(error.into())

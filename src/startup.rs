@@ -39,8 +39,8 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 /// Every route of Centric, with the middleware stack. Outermost first: trace and request
 /// id, security headers (so every response carries them, errors and panics included),
-/// panic catcher, timeout, CSRF check, session, caller resolution; then each route's
-/// access guard and its body limit.
+/// panic catcher, timeout, CSRF check, session, caller resolution, the data version moved
+/// on after writes; then each route's access guard and its body limit.
 pub fn router(state: AppState) -> Router {
     router_with_table(state).0
 }
@@ -62,6 +62,7 @@ pub fn router_with_table(state: AppState) -> (Router, Vec<RouteInfo>) {
     let (routes, table) = web::routes().into_parts();
     let router = routes
         .fallback(|| async { AppError::NotFound })
+        .layer(from_fn_with_state(state.pool.clone(), web::freshness::bump_after_writes))
         .layer(from_fn_with_state(state.clone(), caller::resolve))
         .with_state(state)
         .layer(sessions)
@@ -228,6 +229,7 @@ impl Application {
             pool,
             settings: settings.clone(),
             limits,
+            caches: Default::default(),
         });
         Ok(Self {
             listener,

@@ -1,10 +1,12 @@
-//! What every handler can reach: the pool, the settings and the rate limiters.
+//! What every handler can reach: the pool, the settings, the rate limiters and the page caches.
 
 use axum::extract::FromRef;
 use sqlx::PgPool;
 use std::sync::Arc;
 
 use crate::config::ServerSettings;
+use crate::services::metrics::executive::ExecutiveData;
+use crate::services::page_cache::PageCache;
 use crate::web::rate_limit::RateLimits;
 
 #[derive(Clone, FromRef)]
@@ -12,4 +14,11 @@ pub struct AppState {
     pub pool: PgPool,
     pub settings: Arc<ServerSettings>,
     pub limits: Arc<RateLimits>,
+    pub caches: Arc<PageCaches>,
+}
+
+/// Each dashboard's data by filter and data version (see `services::page_cache`).
+#[derive(Default)]
+pub struct PageCaches {
+    pub executive: PageCache<ExecutiveData>,
 }

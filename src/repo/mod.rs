@@ -6,6 +6,7 @@ pub mod audit;
 pub mod comments;
 pub mod contact_catalogue;
 pub mod contacts;
+pub mod data_version;
 pub mod departments;
 pub mod export;
 pub mod follow_ups;

@@ -14,6 +14,7 @@ pub mod journey;
 pub mod kpis;
 pub mod metrics;
 pub mod objectives;
+pub mod page_cache;
 pub mod passwords;
 pub mod plans;
 pub mod retag;

@@ -64,6 +64,8 @@ pub async fn work_one_chunk(pool: &PgPool) -> Result<bool, sqlx::Error> {
     )
     .await?;
     tx.commit().await?;
+    // Theme shares on the pages changed.
+    crate::repo::data_version::bump(pool).await?;
     Ok(true)
 }
 

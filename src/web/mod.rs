@@ -11,6 +11,7 @@ pub mod charts;
 pub mod departments;
 pub mod executive;
 pub mod extract;
+pub mod freshness;
 pub mod health;
 pub mod layout;
 pub mod rate_limit;

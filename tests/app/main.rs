@@ -28,6 +28,7 @@ mod launcher;
 mod loaders;
 mod objectives;
 mod openapi;
+mod page_cache;
 mod panels;
 mod rollups;
 mod schema;

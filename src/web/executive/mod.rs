@@ -10,10 +10,11 @@ use axum::response::{IntoResponse, Response};
 
 use crate::domain::FieldErrors;
 use crate::error::AppError;
-use crate::repo::departments::{self, DepartmentOverview};
-use crate::repo::organisation::{self, ProgrammeCounts};
-use crate::services::metrics::executive::headline::{self, Headline};
-use crate::services::metrics::executive::{self, ExecutiveFilter, ExecutiveQuery};
+use crate::repo::data_version;
+use crate::repo::departments::DepartmentOverview;
+use crate::repo::organisation::ProgrammeCounts;
+use crate::services::metrics::executive::headline::Headline;
+use crate::services::metrics::executive::{self, ExecutiveData, ExecutiveFilter, ExecutiveQuery};
 use crate::services::metrics::executive::{chain, money, movers};
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
@@ -31,24 +32,24 @@ pub fn routes() -> Routes {
 
 #[derive(askama::Template)]
 #[template(path = "executive/index.html")]
-pub struct ExecutivePage {
+pub struct ExecutivePage<'a> {
     pub layout: Layout,
-    pub org_name: Option<String>,
-    pub counts: ProgrammeCounts,
+    pub org_name: &'a Option<String>,
+    pub counts: &'a ProgrammeCounts,
     /// The filter as typed (kept in the form and the links).
     pub query: ExecutiveQuery,
     /// What was wrong with it; the page then shows the default filter.
     pub errors: FieldErrors,
     pub filter: ExecutiveFilter,
-    pub segments: Vec<String>,
-    pub departments: Vec<DepartmentOverview>,
-    pub headline: Headline,
-    pub side_by_side: executive::departments::SideBySide,
-    pub matrix: executive::matrix::ObjectivesMatrix,
+    pub segments: &'a [String],
+    pub departments: &'a [DepartmentOverview],
+    pub headline: &'a Headline,
+    pub side_by_side: &'a executive::departments::SideBySide,
+    pub matrix: &'a executive::matrix::ObjectivesMatrix,
     pub trend: trend::TrendSection,
-    pub movers: movers::Movers,
-    pub internal_chain: chain::InternalChain,
-    pub money: money::Money,
+    pub movers: &'a movers::Movers,
+    pub internal_chain: &'a chain::InternalChain,
+    pub money: &'a money::Money,
 }
 
 async fn show(
@@ -57,6 +58,7 @@ async fn show(
     Query(query): Query<ExecutiveQuery>,
     uri: Uri,
 ) -> Result<Response, AppError> {
+    let version = data_version::current(&state.pool).await?;
     let (filter, errors) = match executive::parse(&state.pool, &query).await? {
         Ok(filter) => (filter, FieldErrors::default()),
         Err(errors) => {
@@ -66,7 +68,6 @@ async fn show(
             (default, errors)
         }
     };
-    let (org_name, counts) = organisation::summary(&state.pool).await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -74,29 +75,29 @@ async fn show(
     };
     // The filter's department as a slug (the typed one, once it was found valid).
     let selected = filter.department().map(|_| query.department.trim());
+    let sort = executive::departments::Sort::parse(&query.sort);
+    let data = state
+        .caches
+        .executive
+        .get_or_load(
+            version,
+            ExecutiveData::cache_key(&filter, selected, sort),
+            async { Ok(ExecutiveData::load(&state.pool, &filter, selected, sort).await?) },
+        )
+        .await?;
     let page = ExecutivePage {
         layout: Layout::for_caller(&caller, uri.path()).printable(query.view == "print"),
-        org_name,
-        counts,
-        headline: headline::load(&state.pool, &filter).await?,
-        side_by_side: executive::departments::load(
-            &state.pool,
-            &filter,
-            selected,
-            executive::departments::Sort::parse(&query.sort),
-        )
-        .await?,
-        matrix: executive::matrix::load(&state.pool, selected).await?,
-        trend: trend::TrendSection::new(
-            &executive::trend::load(&state.pool, &filter).await?,
-            &filter,
-            &query,
-        ),
-        movers: movers::load(&state.pool, &filter).await?,
-        internal_chain: chain::load(&state.pool, &filter).await?,
-        money: money::load(&state.pool, &filter).await?,
-        segments: crate::repo::metrics::segments(&state.pool).await?,
-        departments: departments::overview(&state.pool).await?,
+        org_name: &data.org_name,
+        counts: &data.counts,
+        headline: &data.headline,
+        side_by_side: &data.side_by_side,
+        matrix: &data.matrix,
+        trend: trend::TrendSection::new(&data.trend, &filter, &query),
+        movers: &data.movers,
+        internal_chain: &data.internal_chain,
+        money: &data.money,
+        segments: &data.segments,
+        departments: &data.departments,
         query,
         errors,
         filter,
@@ -104,7 +105,7 @@ async fn show(
     Ok((status, render(&page)?).into_response())
 }
 
-impl ExecutivePage {
+impl ExecutivePage<'_> {
     /// An NPS for people: signed, one decimal.
     fn nps(&self, value: impl Number) -> String {
         format!("{:+.1}", value.get())

@@ -7,7 +7,7 @@ use crate::web::Number;
 use crate::web::charts::bars::{self, Bars, Item};
 use crate::web::charts::value_chain::{self, ValueChain};
 
-impl ExecutivePage {
+impl ExecutivePage<'_> {
     pub(super) fn money(&self, amount: impl Number) -> String {
         crate::web::money(amount.get())
     }

@@ -12,6 +12,9 @@ pub mod trend;
 use sqlx::PgPool;
 use time::Date;
 
+use crate::repo::departments::DepartmentOverview;
+use crate::repo::organisation::{self, ProgrammeCounts};
+
 use super::{Bucket, FilterParams, Rules, resolve};
 use crate::domain::FieldErrors;
 use crate::repo::metrics::ResponseFilter;
@@ -159,4 +162,55 @@ pub async fn parse(
             rules,
         }),
     })
+}
+
+/// Everything the dashboard shows for one filter: what `services::page_cache` keeps.
+#[derive(Debug)]
+pub struct ExecutiveData {
+    pub org_name: Option<String>,
+    pub counts: ProgrammeCounts,
+    pub headline: headline::Headline,
+    pub side_by_side: departments::SideBySide,
+    pub matrix: matrix::ObjectivesMatrix,
+    pub trend: trend::Trend,
+    pub movers: movers::Movers,
+    pub internal_chain: chain::InternalChain,
+    pub money: money::Money,
+    /// For the filter form.
+    pub segments: Vec<String>,
+    pub departments: Vec<DepartmentOverview>,
+}
+
+impl ExecutiveData {
+    /// What the data depends on besides the data version: the filter, the department as
+    /// chosen (a slug) and the order of the departments.
+    pub fn cache_key(
+        filter: &ExecutiveFilter,
+        selected: Option<&str>,
+        sort: departments::Sort,
+    ) -> String {
+        format!("{filter:?}|{selected:?}|{sort:?}")
+    }
+
+    pub async fn load(
+        pool: &PgPool,
+        filter: &ExecutiveFilter,
+        selected: Option<&str>,
+        sort: departments::Sort,
+    ) -> Result<Self, sqlx::Error> {
+        let (org_name, counts) = organisation::summary(pool).await?;
+        Ok(Self {
+            org_name,
+            counts,
+            headline: headline::load(pool, filter).await?,
+            side_by_side: departments::load(pool, filter, selected, sort).await?,
+            matrix: matrix::load(pool, selected).await?,
+            trend: trend::load(pool, filter).await?,
+            movers: movers::load(pool, filter).await?,
+            internal_chain: chain::load(pool, filter).await?,
+            money: money::load(pool, filter).await?,
+            segments: crate::repo::metrics::segments(pool).await?,
+            departments: crate::repo::departments::overview(pool).await?,
+        })
+    }
 }
