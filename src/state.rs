@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::config::ServerSettings;
 use crate::services::metrics::executive::ExecutiveData;
 use crate::services::page_cache::PageCache;
+use crate::web::departments::ScorecardData;
 use crate::web::rate_limit::RateLimits;
 
 #[derive(Clone, FromRef)]
@@ -21,4 +22,6 @@ pub struct AppState {
 #[derive(Default)]
 pub struct PageCaches {
     pub executive: PageCache<ExecutiveData>,
+    /// Department pages, by department, day and filter.
+    pub scorecards: PageCache<ScorecardData>,
 }

@@ -5,17 +5,19 @@ use crate::helpers::{
     TestApp, add_department, add_organisation, add_touchpoint, customer_response, spawn_app,
     store_responses, submission_id_in,
 };
+use centric::repo::responses::NewResponse;
 use uuid::Uuid;
 
 const TOKEN: &str = "tok_cache_0123456789";
 
-/// A customer survey on Finance's invoice touchpoint, open since yesterday.
-async fn invoice_survey(app: &TestApp) -> Uuid {
+/// A customer survey on Finance's invoice touchpoint, open since yesterday; and the
+/// touchpoint.
+async fn invoice_survey(app: &TestApp) -> (Uuid, Uuid) {
     let pool = &app.db.pool;
     add_organisation(pool, "UTC").await;
     let finance = add_department(pool, "finance", "Finance", "support").await;
     let invoice = add_touchpoint(pool, "invoice", "Invoice", finance).await;
-    sqlx::query_scalar(
+    let survey = sqlx::query_scalar(
         "INSERT INTO surveys (slug, name, kind, public_token, question, touchpoint_id, opens_at)
          VALUES ('invoice', 'Invoice', 'customer', $1, 'How likely are you to recommend us?', $2,
                  now() - interval '1 day') RETURNING id",
@@ -24,17 +26,22 @@ async fn invoice_survey(app: &TestApp) -> Uuid {
     .bind(invoice)
     .fetch_one(pool)
     .await
-    .unwrap()
+    .unwrap();
+    (survey, invoice)
 }
 
 /// A customer answers the public survey.
-async fn answer(app: &TestApp, score: &str) {
+async fn answer(app: &TestApp, score: &str, comment: &str) {
     let form = app.get(&format!("/s/{TOKEN}")).await.text().await.unwrap();
     let submission = submission_id_in(&form);
     let response = app
         .post_form(
             &format!("/s/{TOKEN}"),
-            &[("score", score), ("submission_id", &submission)],
+            &[
+                ("score", score),
+                ("comment", comment),
+                ("submission_id", &submission),
+            ],
         )
         .await;
     assert_eq!(response.status(), 303);
@@ -50,7 +57,7 @@ async fn headline(app: &TestApp, path: &str) -> String {
 #[tokio::test]
 async fn an_answer_through_the_survey_is_on_the_very_next_dashboard() {
     let app = spawn_app().await;
-    let survey = invoice_survey(&app).await;
+    let (survey, _) = invoice_survey(&app).await;
     app.signed_in_as("executive").await;
     assert!(
         headline(&app, "/executive")
@@ -72,7 +79,29 @@ async fn an_answer_through_the_survey_is_on_the_very_next_dashboard() {
     assert!(headline(&app, &month).await.contains("(n = 1)"));
 
     // An answer through Centric moves the version on: both answers are on the next page.
-    answer(&app, "9").await;
+    answer(&app, "9", "").await;
     assert!(headline(&app, "/executive").await.contains("(n = 2)"));
     assert!(headline(&app, &month).await.contains("(n = 2)"));
+}
+
+#[tokio::test]
+async fn a_comment_through_the_survey_is_on_the_very_next_scorecard() {
+    let app = spawn_app().await;
+    let (survey, invoice) = invoice_survey(&app).await;
+    app.signed_in_as("executive").await;
+    let scorecard = || async { app.get("/departments/finance").await.text().await.unwrap() };
+    assert!(scorecard().await.contains("Touchpoints we own"));
+
+    let behind_the_back = NewResponse {
+        touchpoint_id: Some(invoice),
+        comment: Some("Written behind Centric's back".into()),
+        ..customer_response(survey, 2, time::OffsetDateTime::now_utc())
+    };
+    store_responses(&app.db.pool, &[behind_the_back]).await;
+    assert!(!scorecard().await.contains("behind Centric"));
+
+    answer(&app, "3", "The invoice was wrong twice").await;
+    let page = scorecard().await;
+    assert!(page.contains("The invoice was wrong twice"));
+    assert!(page.contains("Written behind Centric&#39;s back"));
 }

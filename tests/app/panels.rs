@@ -594,6 +594,9 @@ async fn legal_and_it_see_their_channels_touchpoints_and_their_themes_share_of_d
         .execute(pool)
         .await
         .unwrap();
+    // Changed in the database directly: move the data version on, as a save through the
+    // journey's admin page does, so cached pages follow.
+    centric::repo::data_version::bump(pool).await.unwrap();
     let page = page(&app, "it").await;
     let panel = between(&page, "id=\"panel-title\"", "</main>");
     assert!(

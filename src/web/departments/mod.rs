@@ -105,26 +105,58 @@ async fn list(
 
 #[derive(askama::Template)]
 #[template(path = "departments/show.html")]
-pub struct DepartmentPage {
+pub struct DepartmentPage<'a> {
     pub layout: Layout,
-    pub department: DepartmentProfile,
-    pub scorecard: Scorecard,
+    pub department: &'a DepartmentProfile,
+    pub scorecard: &'a Scorecard,
     /// The newest detractor and passive comments attributed to it, and how many there are.
-    pub latest_comments: Vec<Comment>,
+    pub latest_comments: &'a [Comment],
     pub comment_count: i64,
     /// The viewer heads this department (their own scorecard).
     pub is_own: bool,
     /// The viewer may record this department's KPI values.
     pub can_edit: bool,
     /// What only HR, Finance, Legal or IT show, after the shared sections.
-    pub panel: Option<DepartmentPanel>,
+    pub panel: &'a Option<DepartmentPanel>,
     /// Customer segments to filter by.
-    pub segments: Vec<String>,
+    pub segments: &'a [String],
     pub filter: ScorecardFilter,
     /// What was wrong with the filter asked for (the page then shows the default).
     pub filter_errors: FieldErrors,
     pub query: ScorecardQuery,
     pub today: time::Date,
+}
+
+/// Everything a department's page shows for one filter, whoever looks: what the page
+/// cache keeps (see `services::page_cache`).
+pub struct ScorecardData {
+    scorecard: Scorecard,
+    latest_comments: Vec<Comment>,
+    comment_count: i64,
+    panel: Option<DepartmentPanel>,
+    segments: Vec<String>,
+}
+
+impl ScorecardData {
+    async fn load(
+        state: &AppState,
+        slug: &str,
+        today: time::Date,
+        filter: &ScorecardFilter,
+    ) -> Result<Self, AppError> {
+        let pool = &state.pool;
+        let scorecard = scorecard::load(pool, slug, today, filter)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let id = scorecard.department.id;
+        Ok(Self {
+            latest_comments: repo::comments::page(pool, id, None, None, None, 5).await?,
+            comment_count: repo::comments::count(pool, id, None, None).await?,
+            panel: panel::load(pool, &scorecard.department, filter, today).await?,
+            segments: crate::repo::metrics::segments(pool).await?,
+            scorecard,
+        })
+    }
 }
 
 /// The scorecard's period, segment and view, as typed into the query string (kept for
@@ -173,20 +205,23 @@ async fn show(
     Query(query): Query<ScorecardQuery>,
     uri: Uri,
 ) -> Result<Response, AppError> {
+    let version = repo::data_version::current(&state.pool).await?;
     let (filter, filter_errors, today) = filter_of(&state, &query).await?;
-    let scorecard = scorecard::load(&state.pool, &slug, today, &filter)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let department = scorecard.department.clone();
-    let latest_comments =
-        repo::comments::page(&state.pool, department.id, None, None, None, 5).await?;
-    let comment_count = repo::comments::count(&state.pool, department.id, None, None).await?;
+    let data = state
+        .caches
+        .scorecards
+        .get_or_load(
+            version,
+            format!("{slug}|{today}|{filter:?}"),
+            ScorecardData::load(&state, &slug, today, &filter),
+        )
+        .await?;
+    let department = &data.scorecard.department;
     let is_own = caller
         .user()
         .and_then(|u| u.department.as_ref())
         .is_some_and(|d| d.id == department.id);
     let can_edit = is_own || caller.user().is_some_and(|u| u.role == Role::CxLead);
-    let panel = panel::load(&state.pool, &department, &filter, today).await?;
     // A refused filter still shows the page (over the default period), with the message.
     let status = if filter_errors.is_empty() {
         StatusCode::OK
@@ -196,13 +231,13 @@ async fn show(
     let page = DepartmentPage {
         layout: Layout::for_caller(&caller, uri.path()).printable(query.view == "print"),
         department,
-        scorecard,
-        latest_comments,
-        comment_count,
+        scorecard: &data.scorecard,
+        latest_comments: &data.latest_comments,
+        comment_count: data.comment_count,
         is_own,
         can_edit,
-        panel,
-        segments: crate::repo::metrics::segments(&state.pool).await?,
+        panel: &data.panel,
+        segments: &data.segments,
         filter,
         filter_errors,
         query,
@@ -211,7 +246,7 @@ async fn show(
     Ok((status, render(&page)?).into_response())
 }
 
-impl DepartmentPage {
+impl DepartmentPage<'_> {
     /// Links to the usual periods up to today, keeping the segment.
     fn presets(&self) -> Vec<(String, &'static str)> {
         [
