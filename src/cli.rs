@@ -159,9 +159,10 @@ async fn execute(command: Command, database: &Database) -> anyhow::Result<()> {
                     () = shutdown_signal() => anyhow::bail!("interrupted while loading the demo; nothing was loaded"),
                 }
             }
-            let application = Application::build(args.server, pool.clone())
-                .await
-                .context("cannot listen on CENTRIC_ADDR")?;
+            let application =
+                Application::build(args.server, pool.clone(), database.read_pool.clone())
+                    .await
+                    .context("cannot listen on CENTRIC_ADDR")?;
             tracing::info!("Centric is serving on http://{}", application.address());
             application.run_until(shutdown_signal()).await;
         }

@@ -12,6 +12,11 @@ pub struct DatabaseSettings {
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// A streaming replica of the database for dashboards and the read API; writes, and a
+    /// session's reads until the replica has replayed its last write, go to the primary.
+    #[arg(long, global = true, env = "DATABASE_READ_URL", hide_env_values = true)]
+    pub database_read_url: Option<String>,
+
     /// Directory of the embedded cluster (created and initialised on first start).
     #[arg(
         long,
@@ -43,6 +48,13 @@ impl DatabaseSettings {
     /// `DATABASE_URL`, treating an empty value (as in a copied `.env.example`) as unset.
     pub fn external_url(&self) -> Option<&str> {
         self.database_url
+            .as_deref()
+            .filter(|url| !url.trim().is_empty())
+    }
+
+    /// `DATABASE_READ_URL`, an empty value being unset.
+    pub fn read_url(&self) -> Option<&str> {
+        self.database_read_url
             .as_deref()
             .filter(|url| !url.trim().is_empty())
     }

@@ -208,7 +208,12 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(settings: ServerSettings, pool: PgPool) -> std::io::Result<Self> {
+    /// Serves over `pool` (the primary) and, when given, dashboards' reads over `replica`.
+    pub async fn build(
+        settings: ServerSettings,
+        pool: PgPool,
+        replica: Option<PgPool>,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(settings.addr).await?;
         let settings = Arc::new(settings);
         let limits = Arc::new(RateLimits::new(Budgets {
@@ -227,6 +232,7 @@ impl Application {
         }
         let router = router(AppState {
             pool,
+            replica,
             settings: settings.clone(),
             limits,
             caches: Default::default(),

@@ -12,7 +12,10 @@ use crate::web::rate_limit::RateLimits;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
+    /// The primary: every write, and reads that must see them.
     pub pool: PgPool,
+    /// A streaming replica for dashboards and the read API (see `web::freshness::reader`).
+    pub replica: Option<PgPool>,
     pub settings: Arc<ServerSettings>,
     pub limits: Arc<RateLimits>,
     pub caches: Arc<PageCaches>,

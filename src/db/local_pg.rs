@@ -140,7 +140,17 @@ impl PgBinaries {
     }
 
     fn tool(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
+        let direct = self.dir.join(name);
+        if direct.is_file() {
+            return direct;
+        }
+        // A directory on PATH may hold links to a few binaries only (initdb, pg_ctl);
+        // the others (pg_basebackup, pg_dump …) sit next to what pg_ctl links to.
+        fs::canonicalize(self.dir.join("pg_ctl"))
+            .ok()
+            .and_then(|pg_ctl| Some(pg_ctl.parent()?.join(name)))
+            .filter(|tool| tool.is_file())
+            .unwrap_or(direct)
     }
 }
 
@@ -227,6 +237,32 @@ impl LocalCluster {
         started?;
         cluster.wait_until_answering().await?;
         Ok(cluster)
+    }
+
+    /// Copies this (running) cluster into `data_dir` as a hot standby that streams its
+    /// WAL (`pg_basebackup -R`); start it with `start_or_attach` on that directory. For
+    /// trying out and testing a read replica (`DATABASE_READ_URL`) on one machine.
+    pub async fn clone_as_standby(&self, data_dir: &Path) -> Result<(), LaunchError> {
+        if has_unsafe_characters(data_dir) {
+            return Err(LaunchError::UnsafePath(data_dir.to_owned()));
+        }
+        fs::create_dir_all(data_dir).map_err(io_error(format!(
+            "cannot create the data directory {}",
+            data_dir.display()
+        )))?;
+        make_private(data_dir, self.run_as.as_ref())?;
+        let target = data_dir.join("pgdata").display().to_string();
+        let host = self.socket_dir.display().to_string();
+        let port = PORT.to_string();
+        let mut args = vec![
+            "-D", &target, "-h", &host, "-p", &port, "-U", SUPERUSER, "-R", "-X", "stream",
+            // Start at once rather than after a spread-out checkpoint (minutes).
+            "--checkpoint=fast",
+        ];
+        if self.ephemeral {
+            args.push("--no-sync");
+        }
+        self.run_tool("pg_basebackup", &args).await.map(|_| ())
     }
 
     /// Connection options for `database` over the cluster's socket.

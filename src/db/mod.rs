@@ -34,6 +34,9 @@ pub enum DbError {
 /// The pool, and the embedded cluster when Centric runs one.
 pub struct Database {
     pub pool: PgPool,
+    /// The read replica (`DATABASE_READ_URL`), connected lazily: a replica that is down
+    /// only sends reads to the primary.
+    pub read_pool: Option<PgPool>,
     /// Connection options without the pool's statement timeout, for long maintenance.
     options: PgConnectOptions,
     cluster: Option<LocalCluster>,
@@ -42,6 +45,11 @@ pub struct Database {
 impl Database {
     /// Connects to `DATABASE_URL`, or starts (or attaches to) the embedded cluster.
     pub async fn open(settings: &DatabaseSettings) -> Result<Self, DbError> {
+        let read_options = settings
+            .read_url()
+            .map(PgConnectOptions::from_str)
+            .transpose()
+            .map_err(|e| DbError::BadUrl(format!("DATABASE_READ_URL: {e}")))?;
         let (options, cluster) = match settings.external_url() {
             Some(url) => (
                 PgConnectOptions::from_str(url).map_err(|e| DbError::BadUrl(e.to_string()))?,
@@ -62,9 +70,13 @@ impl Database {
                 (cluster.connect_options(DATABASE_NAME), Some(cluster))
             }
         };
+        let read_pool = read_options.map(|options| {
+            pool_options(settings.pool_size).connect_lazy_with(session_settings(options))
+        });
         match connect(&options, settings.pool_size).await {
             Ok(pool) => Ok(Self {
                 pool,
+                read_pool,
                 options: options.application_name("centric"),
                 cluster,
             }),
@@ -94,6 +106,9 @@ impl Database {
     /// Closes the pool (waiting a bounded time for connections still checked out), then
     /// stops the embedded cluster unless another Centric process still uses it.
     pub async fn close(self) -> Result<(), DbError> {
+        if let Some(replica) = &self.read_pool {
+            replica.close().await;
+        }
         if tokio::time::timeout(Duration::from_secs(10), self.pool.close())
             .await
             .is_err()

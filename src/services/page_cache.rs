@@ -14,6 +14,7 @@ use std::time::Duration;
 use moka::future::Cache;
 
 use crate::error::AppError;
+use crate::repo::data_version::DataVersion;
 
 /// How many filters' data each page keeps, and for how long at most: time moves figures
 /// too (today's date, overdue follow-ups), and a write made outside Centric moves no version.
@@ -22,7 +23,7 @@ const TIME_TO_LIVE: Duration = Duration::from_secs(60);
 
 /// One page's data by (data version, filter key).
 pub struct PageCache<T> {
-    entries: Cache<(i64, String), Arc<T>>,
+    entries: Cache<(DataVersion, String), Arc<T>>,
 }
 
 impl<T: Send + Sync + 'static> Default for PageCache<T> {
@@ -40,7 +41,7 @@ impl<T: Send + Sync + 'static> PageCache<T> {
     /// The data for `key` at `version`, loading it on a miss (once, however many ask).
     pub async fn get_or_load<F>(
         &self,
-        version: i64,
+        version: DataVersion,
         key: String,
         load: F,
     ) -> Result<Arc<T>, AppError>

@@ -1,13 +1,23 @@
-//! Moves the data version on after every request that may have written, once its
-//! handler has committed, so that cached page data is recomputed on the next request
-//! (see `services::page_cache`). A cheap round trip; reads never pay it.
+//! Fresh figures after writes, from whichever database serves them.
+//!
+//! After every request that may have written, once its handler has committed, the data
+//! version moves on (`repo::data_version`), so cached page data is recomputed on the next
+//! request (`services::page_cache`). The session remembers the version its own write
+//! made; a dashboard reads the replica (`DATABASE_READ_URL`) only once the replica holds
+//! that version, and the primary until then: everyone reads their own writes.
 
 use axum::extract::{Request, State};
+use axum::http::HeaderValue;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use sqlx::PgPool;
+use tower_sessions::Session;
 
-use crate::repo::data_version;
+use crate::repo::data_version::{self, DataVersion};
+use crate::state::AppState;
+
+/// The session key of the data version its last write made.
+const WRITTEN: &str = "data_version_written";
 
 pub async fn bump_after_writes(
     State(pool): State<PgPool>,
@@ -15,11 +25,80 @@ pub async fn bump_after_writes(
     next: Next,
 ) -> Response {
     let writes = !request.method().is_safe();
+    // Only a session that exists already: an API call must not be handed a cookie.
+    let session = request
+        .extensions()
+        .get::<Session>()
+        .filter(|session| session.id().is_some())
+        .cloned();
     let response = next.run(request).await;
-    if writes && let Err(error) = data_version::bump(&pool).await {
-        // The write stands; pages may show the figures before it until the cache's
-        // time to live runs out.
-        tracing::warn!(%error, "could not move the data version on");
+    if writes {
+        match data_version::bump(&pool).await {
+            Ok(version) => {
+                if let Some(session) = session
+                    && let Err(error) = session.insert(WRITTEN, version).await
+                {
+                    tracing::warn!(%error, "could not note the session's write");
+                }
+            }
+            // The write stands; pages may show the figures before it until the cache's
+            // time to live runs out.
+            Err(error) => tracing::warn!(%error, "could not move the data version on"),
+        }
     }
     response
+}
+
+/// Where a dashboard reads from, and the data version found there.
+pub struct Reader {
+    pub pool: PgPool,
+    pub version: DataVersion,
+    /// Which database served it, when a replica is configured at all.
+    source: Option<&'static str>,
+}
+
+impl Reader {
+    /// Marks the response `X-Centric-Read: replica` or `primary` when a replica is
+    /// configured, so that operators (and the tests) can see where reads went.
+    pub fn mark(&self, response: impl IntoResponse) -> Response {
+        let mut response = response.into_response();
+        if let Some(source) = self.source {
+            response
+                .headers_mut()
+                .insert("x-centric-read", HeaderValue::from_static(source));
+        }
+        response
+    }
+}
+
+/// The replica when there is one that answers and holds this session's last write;
+/// otherwise the primary.
+pub async fn reader(state: &AppState, session: &Session) -> Result<Reader, sqlx::Error> {
+    if let Some(replica) = &state.replica {
+        let written = match session.get::<i64>(WRITTEN).await {
+            Ok(written) => written.unwrap_or(0),
+            Err(error) => {
+                tracing::warn!(%error, "could not read the session's last write");
+                i64::MAX
+            }
+        };
+        match data_version::current(replica).await {
+            Ok(version) if version.version >= written => {
+                return Ok(Reader {
+                    pool: replica.clone(),
+                    version,
+                    source: Some("replica"),
+                });
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(%error, "the read replica does not answer; reading the primary")
+            }
+        }
+    }
+    Ok(Reader {
+        version: data_version::current(&state.pool).await?,
+        pool: state.pool.clone(),
+        source: state.replica.as_ref().map(|_| "primary"),
+    })
 }

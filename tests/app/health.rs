@@ -81,7 +81,7 @@ async fn readyz_answers_503_while_the_database_is_down_and_200_when_it_returns()
         addr: "127.0.0.1:0".parse().unwrap(),
         ..Default::default()
     };
-    let application = Application::build(settings, pool).await.unwrap();
+    let application = Application::build(settings, pool, None).await.unwrap();
     let url = format!("http://{}/readyz", application.address());
     tokio::spawn(application.run_until(std::future::pending()));
     assert_eq!(reqwest::get(&url).await.unwrap().status(), 200);

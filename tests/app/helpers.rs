@@ -47,8 +47,13 @@ impl std::ops::Deref for ScratchDir {
 
 impl Drop for ScratchDir {
     fn drop(&mut self) {
-        let pgdata = self.0.join("data/pgdata");
-        if pgdata.join("postmaster.pid").exists() {
+        // Every cluster in it: `data/`, or a primary and its standby side by side.
+        let clusters = std::fs::read_dir(&self.0)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path().join("pgdata"));
+        for pgdata in clusters.filter(|pgdata| pgdata.join("postmaster.pid").exists()) {
             use std::os::unix::process::CommandExt;
             let path_var = std::env::var("PATH").ok();
             let Ok(binaries) = centric::db::local_pg::PgBinaries::locate(
@@ -374,12 +379,54 @@ pub async fn spawn_demo_app() -> TestApp {
 }
 
 async fn serve(db: TestDb, adjust: impl FnOnce(&mut ServerSettings)) -> TestApp {
+    serve_reading(db, None, adjust).await
+}
+
+/// A primary and a hot standby streaming from it, each an embedded cluster of the test's
+/// own in `dir`, with Centric's schema; and the app over both (`DATABASE_READ_URL`).
+pub async fn spawn_app_with_replica(dir: &std::path::Path) -> (TestApp, LocalCluster) {
+    let primary = LocalCluster::start_or_attach(&cluster_config(dir.join("primary")))
+        .await
+        .expect("the primary starts");
+    primary
+        .ensure_database("centric")
+        .await
+        .expect("a database");
+    let pool = pool_options(4)
+        .connect_with(session_settings(primary.connect_options("centric")))
+        .await
+        .expect("the primary's pool");
+    MIGRATOR.run(&pool).await.expect("migrated");
+    primary
+        .clone_as_standby(&dir.join("standby"))
+        .await
+        .expect("a base backup");
+    let standby = LocalCluster::start_or_attach(&cluster_config(dir.join("standby")))
+        .await
+        .expect("the standby starts");
+    let replica =
+        pool_options(4).connect_lazy_with(session_settings(standby.connect_options("centric")));
+    let db = TestDb {
+        pool,
+        name: "centric".into(),
+        options: session_settings(primary.connect_options("centric")),
+        admin: primary.connect_options("postgres"),
+        url: primary.database_url("centric"),
+    };
+    (serve_reading(db, Some(replica), |_| {}).await, standby)
+}
+
+async fn serve_reading(
+    db: TestDb,
+    replica: Option<PgPool>,
+    adjust: impl FnOnce(&mut ServerSettings),
+) -> TestApp {
     let mut settings = ServerSettings {
         addr: "127.0.0.1:0".parse().unwrap(),
         ..ServerSettings::default()
     };
     adjust(&mut settings);
-    let application = Application::build(settings, db.pool.clone())
+    let application = Application::build(settings, db.pool.clone(), replica)
         .await
         .expect("the app binds");
     let address = application.address();

@@ -8,6 +8,8 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use sqlx::PgPool;
+use tower_sessions::Session;
 
 use crate::domain::TokenScope;
 use crate::error::{ApiError, ErrorBody};
@@ -18,6 +20,7 @@ use crate::services::metrics::{self, FilterParams, breakdown};
 use crate::state::AppState;
 use crate::web::access::{Access, Routes};
 use crate::web::caller::{Caller, ClientIp};
+use crate::web::freshness;
 use std::net::IpAddr;
 
 pub mod openapi;
@@ -100,10 +103,10 @@ fn invalid_parameters(errors: crate::domain::FieldErrors) -> ApiError {
 
 /// Resolves a metrics query string, or answers 422 naming the wrong parameters.
 async fn filter_from(
-    state: &AppState,
+    pool: &PgPool,
     params: &FilterParams,
 ) -> Result<(ResponseFilter, metrics::Rules), ApiError> {
-    metrics::resolve(&state.pool, params)
+    metrics::resolve(pool, params)
         .await?
         .map_err(invalid_parameters)
 }
@@ -134,10 +137,12 @@ fn params(query: Result<Query<FilterParams>, QueryRejection>) -> Result<FilterPa
     security(("bearer" = ["read"]), ("session" = [])))]
 async fn nps(
     State(state): State<AppState>,
+    session: Session,
     query: Result<Query<FilterParams>, QueryRejection>,
-) -> Result<Json<metrics::NpsSummary>, ApiError> {
-    let (filter, rules) = filter_from(&state, &params(query)?).await?;
-    Ok(Json(metrics::nps(&state.pool, &filter, rules).await?))
+) -> Result<Response, ApiError> {
+    let reader = freshness::reader(&state, &session).await?;
+    let (filter, rules) = filter_from(&reader.pool, &params(query)?).await?;
+    Ok(reader.mark(Json(metrics::nps(&reader.pool, &filter, rules).await?)))
 }
 
 /// NPS per week, month or quarter, each point flagged when it moved significantly.
@@ -152,17 +157,19 @@ async fn nps(
     security(("bearer" = ["read"]), ("session" = [])))]
 async fn nps_trend(
     State(state): State<AppState>,
+    session: Session,
     query: Result<Query<FilterParams>, QueryRejection>,
-) -> Result<Json<Trend>, ApiError> {
+) -> Result<Response, ApiError> {
     let params = params(query)?;
-    let (filter, rules) = filter_from(&state, &params).await?;
+    let reader = freshness::reader(&state, &session).await?;
+    let (filter, rules) = filter_from(&reader.pool, &params).await?;
     let bucket = params
         .interval
         .as_deref()
         .and_then(metrics::Bucket::parse)
         .unwrap_or(metrics::Bucket::Month);
-    let points = metrics::trend(&state.pool, &filter, bucket, rules).await?;
-    Ok(Json(Trend { points }))
+    let points = metrics::trend(&reader.pool, &filter, bucket, rules).await?;
+    Ok(reader.mark(Json(Trend { points })))
 }
 
 /// NPS per touchpoint, department, segment or respondent department.
@@ -177,8 +184,9 @@ async fn nps_trend(
     security(("bearer" = ["read"]), ("session" = [])))]
 async fn nps_breakdown(
     State(state): State<AppState>,
+    session: Session,
     query: Result<Query<FilterParams>, QueryRejection>,
-) -> Result<Json<NpsBreakdown>, ApiError> {
+) -> Result<Response, ApiError> {
     let params = params(query)?;
     let Some(group) = params.by.as_deref().and_then(breakdown::parse_group) else {
         return Err(ApiError::new(
@@ -191,12 +199,13 @@ async fn nps_breakdown(
             "use touchpoint, department, segment or respondent_department",
         ));
     };
-    let (filter, rules) = filter_from(&state, &params).await?;
-    let breakdown = breakdown::breakdown(&state.pool, &filter, group, rules).await?;
-    Ok(Json(NpsBreakdown {
+    let reader = freshness::reader(&state, &session).await?;
+    let (filter, rules) = filter_from(&reader.pool, &params).await?;
+    let breakdown = breakdown::breakdown(&reader.pool, &filter, group, rules).await?;
+    Ok(reader.mark(Json(NpsBreakdown {
         by: params.by.unwrap_or_default(),
         breakdown,
-    }))
+    })))
 }
 
 /// A breakdown: NPS per group.
@@ -382,7 +391,7 @@ async fn export_responses(
         )
         .with_field("kind", "only customer responses are exported"));
     }
-    let (filter, _) = filter_from(&state, &params).await?;
+    let (filter, _) = filter_from(&state.pool, &params).await?;
     let file_name = format!("responses-{}-{}.csv", filter.from, filter.to);
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(8);
     let pool = state.pool.clone();

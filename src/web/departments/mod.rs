@@ -16,6 +16,8 @@ use axum::extract::State;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
+use sqlx::PgPool;
+use tower_sessions::Session;
 
 use crate::domain::{FieldErrors, Role};
 use crate::error::AppError;
@@ -33,6 +35,7 @@ use crate::web::access::{Access, Routes};
 use crate::web::caller::Caller;
 use crate::web::charts::sparkline::{self, Sparkline};
 use crate::web::extract::{Path, Query};
+use crate::web::freshness;
 use crate::web::layout::Layout;
 use crate::web::{Number, render};
 use comments::comments_page;
@@ -139,12 +142,11 @@ pub struct ScorecardData {
 
 impl ScorecardData {
     async fn load(
-        state: &AppState,
+        pool: &PgPool,
         slug: &str,
         today: time::Date,
         filter: &ScorecardFilter,
     ) -> Result<Self, AppError> {
-        let pool = &state.pool;
         let scorecard = scorecard::load(pool, slug, today, filter)
             .await?
             .ok_or(AppError::NotFound)?;
@@ -186,10 +188,10 @@ impl ScorecardQuery {
 
 /// The filter the query asks for, or the default and what was wrong with it.
 async fn filter_of(
-    state: &AppState,
+    pool: &PgPool,
     query: &ScorecardQuery,
 ) -> Result<(ScorecardFilter, FieldErrors, time::Date), AppError> {
-    let today = crate::repo::metrics::today(&state.pool).await?;
+    let today = crate::repo::metrics::today(pool).await?;
     Ok(
         match ScorecardFilter::parse(&query.from, &query.to, &query.segment, today) {
             Ok(filter) => (filter, FieldErrors::default(), today),
@@ -201,19 +203,20 @@ async fn filter_of(
 async fn show(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    session: Session,
     Path(slug): Path<String>,
     Query(query): Query<ScorecardQuery>,
     uri: Uri,
 ) -> Result<Response, AppError> {
-    let version = repo::data_version::current(&state.pool).await?;
-    let (filter, filter_errors, today) = filter_of(&state, &query).await?;
+    let reader = freshness::reader(&state, &session).await?;
+    let (filter, filter_errors, today) = filter_of(&reader.pool, &query).await?;
     let data = state
         .caches
         .scorecards
         .get_or_load(
-            version,
+            reader.version,
             format!("{slug}|{today}|{filter:?}"),
-            ScorecardData::load(&state, &slug, today, &filter),
+            ScorecardData::load(&reader.pool, &slug, today, &filter),
         )
         .await?;
     let department = &data.scorecard.department;
@@ -243,7 +246,7 @@ async fn show(
         query,
         today,
     };
-    Ok((status, render(&page)?).into_response())
+    Ok(reader.mark((status, render(&page)?)))
 }
 
 impl DepartmentPage<'_> {
@@ -363,7 +366,7 @@ async fn export_csv(
     Path(slug): Path<String>,
     Query(query): Query<ScorecardQuery>,
 ) -> Result<Response, AppError> {
-    let (filter, errors, today) = filter_of(&state, &query).await?;
+    let (filter, errors, today) = filter_of(&state.pool, &query).await?;
     if let Some((field, message)) = errors.iter().next() {
         let message = format!("The scorecard was not exported: {field}: {message}.\n");
         return Ok((StatusCode::BAD_REQUEST, message).into_response());

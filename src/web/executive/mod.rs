@@ -6,11 +6,11 @@ mod trend;
 use axum::Extension;
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use tower_sessions::Session;
 
 use crate::domain::FieldErrors;
 use crate::error::AppError;
-use crate::repo::data_version;
 use crate::repo::departments::DepartmentOverview;
 use crate::repo::organisation::ProgrammeCounts;
 use crate::services::metrics::executive::headline::Headline;
@@ -20,6 +20,7 @@ use crate::state::AppState;
 use crate::web::access::{Access, Routes};
 use crate::web::caller::Caller;
 use crate::web::extract::Query;
+use crate::web::freshness;
 use crate::web::layout::Layout;
 use crate::web::{Number, render};
 
@@ -55,14 +56,16 @@ pub struct ExecutivePage<'a> {
 async fn show(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    session: Session,
     Query(query): Query<ExecutiveQuery>,
     uri: Uri,
 ) -> Result<Response, AppError> {
-    let version = data_version::current(&state.pool).await?;
-    let (filter, errors) = match executive::parse(&state.pool, &query).await? {
+    let reader = freshness::reader(&state, &session).await?;
+    let pool = &reader.pool;
+    let (filter, errors) = match executive::parse(pool, &query).await? {
         Ok(filter) => (filter, FieldErrors::default()),
         Err(errors) => {
-            let default = executive::parse(&state.pool, &ExecutiveQuery::default())
+            let default = executive::parse(pool, &ExecutiveQuery::default())
                 .await?
                 .map_err(|_| anyhow::anyhow!("the default executive filter is valid"))?;
             (default, errors)
@@ -80,9 +83,9 @@ async fn show(
         .caches
         .executive
         .get_or_load(
-            version,
+            reader.version,
             ExecutiveData::cache_key(&filter, selected, sort),
-            async { Ok(ExecutiveData::load(&state.pool, &filter, selected, sort).await?) },
+            async { Ok(ExecutiveData::load(pool, &filter, selected, sort).await?) },
         )
         .await?;
     let page = ExecutivePage {
@@ -102,7 +105,7 @@ async fn show(
         errors,
         filter,
     };
-    Ok((status, render(&page)?).into_response())
+    Ok(reader.mark((status, render(&page)?)))
 }
 
 impl ExecutivePage<'_> {
