@@ -255,7 +255,17 @@ impl LocalCluster {
         let host = self.socket_dir.display().to_string();
         let port = PORT.to_string();
         let mut args = vec![
-            "-D", &target, "-h", &host, "-p", &port, "-U", SUPERUSER, "-R", "-X", "stream",
+            "-D",
+            &target,
+            "-h",
+            &host,
+            "-p",
+            &port,
+            "-U",
+            SUPERUSER,
+            "-R",
+            "-X",
+            "stream",
             // Start at once rather than after a spread-out checkpoint (minutes).
             "--checkpoint=fast",
         ];

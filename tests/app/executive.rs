@@ -167,11 +167,7 @@ async fn for_employees_a_department_means_the_people_who_work_there() {
     let pulse = add_survey(pool, "pulse", "employee", None, None).await;
     // Last month: eight Sales promoters, six IT detractors.
     let today = OffsetDateTime::now_utc().date();
-    let mid_last_month = (today.replace_day(1).unwrap() - Duration::days(1))
-        .replace_day(15)
-        .unwrap()
-        .midnight()
-        .assume_utc();
+    let mid_last_month = mid_last_month(today);
     let rows: Vec<NewResponse> = (0..14)
         .map(|i| NewResponse {
             survey_kind: "employee".into(),
@@ -198,6 +194,15 @@ async fn for_employees_a_department_means_the_people_who_work_there() {
     assert!(headline_card(&page).contains("n = 8"));
 }
 
+/// Midnight on the 15th of the month before `today`'s.
+fn mid_last_month(today: time::Date) -> OffsetDateTime {
+    (today.replace_day(1).unwrap() - Duration::days(1))
+        .replace_day(15)
+        .unwrap()
+        .midnight()
+        .assume_utc()
+}
+
 /// The headline card's HTML.
 fn headline_card(page: &str) -> &str {
     let card = &page[page.find("headline-card").expect("a headline card")..];
@@ -222,11 +227,7 @@ async fn a_department_whose_peoples_figure_would_reveal_a_small_team_by_subtract
         ));
     }
     let today = OffsetDateTime::now_utc().date();
-    let mid_last_month = (today.replace_day(1).unwrap() - Duration::days(1))
-        .replace_day(15)
-        .unwrap()
-        .midnight()
-        .assume_utc();
+    let mid_last_month = mid_last_month(today);
     let rows: Vec<NewResponse> = teams
         .iter()
         .flat_map(|(_, id, answers)| {
