@@ -38,7 +38,7 @@ pub enum Command {
     /// Apply pending database migrations, then exit.
     Migrate,
     /// Load the demo organisation (24 months of data) into an empty database.
-    Demo,
+    Demo(DemoArgs),
     /// Manage the people who log in.
     #[command(subcommand)]
     User(UserCommand),
@@ -73,6 +73,14 @@ pub struct ServeArgs {
     /// Load the demo organisation first if the database is empty.
     #[arg(long)]
     pub demo: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DemoArgs {
+    /// About this many survey responses over the same 24 months instead of the demo's
+    /// ~230,000 (for benchmarks; see BENCHMARKS.md).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub responses: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -167,8 +175,8 @@ async fn execute(command: Command, database: &Database) -> anyhow::Result<()> {
             application.run_until(shutdown_signal()).await;
         }
         Command::Migrate => tracing::info!("the database is up to date"),
-        Command::Demo => {
-            demo::load(pool, true).await?;
+        Command::Demo(DemoArgs { responses }) => {
+            demo::load_scaled(pool, true, responses).await?;
             // A running server's cached pages follow the new data at once.
             crate::repo::data_version::bump(pool).await?;
         }

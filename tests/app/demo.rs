@@ -33,6 +33,24 @@ async fn monthly_customer_nps(pool: &PgPool, touchpoint: Option<&str>) -> Vec<f6
     .unwrap()
 }
 
+/// Days and surveys whose rollup differs from a recount of the raw responses.
+const ROLLUP_MISMATCHES: &str = r#"
+        WITH counted AS (
+            SELECT (submitted_at AT TIME ZONE (SELECT time_zone FROM organisation))::date AS day, survey_id,
+                   count(*) FILTER (WHERE score >= 9) AS promoters,
+                   count(*) FILTER (WHERE score BETWEEN 7 AND 8) AS passives,
+                   count(*) FILTER (WHERE score <= 6) AS detractors
+            FROM responses GROUP BY 1, 2),
+        rolled AS (
+            SELECT day, survey_id, sum(promoters) AS promoters, sum(passives) AS passives,
+                   sum(detractors) AS detractors
+            FROM response_rollups_daily GROUP BY 1, 2)
+        SELECT count(*) FROM counted FULL JOIN rolled USING (day, survey_id)
+        WHERE counted.promoters IS DISTINCT FROM rolled.promoters
+           OR counted.passives IS DISTINCT FROM rolled.passives
+           OR counted.detractors IS DISTINCT FROM rolled.detractors
+    "#;
+
 fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
 }
@@ -96,24 +114,8 @@ async fn demo_loads_the_whole_organisation_with_its_documented_row_counts() {
         );
     }
 
-    let rollup_mismatches = r#"
-        WITH counted AS (
-            SELECT (submitted_at AT TIME ZONE (SELECT time_zone FROM organisation))::date AS day, survey_id,
-                   count(*) FILTER (WHERE score >= 9) AS promoters,
-                   count(*) FILTER (WHERE score BETWEEN 7 AND 8) AS passives,
-                   count(*) FILTER (WHERE score <= 6) AS detractors
-            FROM responses GROUP BY 1, 2),
-        rolled AS (
-            SELECT day, survey_id, sum(promoters) AS promoters, sum(passives) AS passives,
-                   sum(detractors) AS detractors
-            FROM response_rollups_daily GROUP BY 1, 2)
-        SELECT count(*) FROM counted FULL JOIN rolled USING (day, survey_id)
-        WHERE counted.promoters IS DISTINCT FROM rolled.promoters
-           OR counted.passives IS DISTINCT FROM rolled.passives
-           OR counted.detractors IS DISTINCT FROM rolled.detractors
-    "#;
     assert_eq!(
-        count(pool, rollup_mismatches).await,
+        count(pool, ROLLUP_MISMATCHES).await,
         0,
         "rollups equal a recount"
     );
@@ -279,4 +281,45 @@ async fn every_demo_department_head_sees_a_complete_scorecard_of_their_own() {
             "{slug}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_demo_scaled_for_benchmarks_holds_about_the_responses_asked_for_and_consistent_rollups() {
+    let db = TestDb::new().await;
+    let pool = &db.pool;
+
+    let summary = demo::load_scaled(pool, false, Some(20_000))
+        .await
+        .expect("the scaled demo loads");
+
+    let responses = count(pool, "SELECT count(*) FROM responses").await;
+    assert_eq!(summary.responses, responses);
+    assert!(
+        (19_000..=21_000).contains(&responses),
+        "{responses} responses for 20,000 asked"
+    );
+    let days = count(
+        pool,
+        "SELECT count(DISTINCT (submitted_at AT TIME ZONE (SELECT time_zone FROM organisation))::date) FROM responses",
+    )
+    .await;
+    assert!(
+        days >= 700,
+        "the same two years: {days} days with responses"
+    );
+    assert_eq!(count(pool, "SELECT count(*) FROM departments").await, 8);
+    assert_eq!(
+        count(pool, ROLLUP_MISMATCHES).await,
+        0,
+        "rollups equal a recount"
+    );
+    assert!(count(pool, "SELECT count(*) FROM response_themes").await > 0);
+    assert_eq!(
+        count(
+            pool,
+            "SELECT count(*) FROM responses WHERE submitted_at > now()"
+        )
+        .await,
+        0
+    );
 }

@@ -119,6 +119,8 @@ pub struct Generator<'a> {
     /// Month-to-month swings of customer and employee sentiment, in NPS points.
     customer_noise: [f64; 24],
     employee_noise: [f64; 24],
+    /// Multiplies the daily volume of responses (1.0: the demo as documented).
+    scale: f64,
 }
 
 impl<'a> Generator<'a> {
@@ -142,25 +144,40 @@ impl<'a> Generator<'a> {
             rated: weighted(catalogue::RATED.iter().map(|r| r.1)),
             customer_noise,
             employee_noise,
+            scale: 1.0,
         }
     }
 
+    /// Scales every day's responses so that the window holds about `responses` of them
+    /// (for benchmarks); the story, its shares and the service contacts stay as they are.
+    pub fn scaled_to(mut self, responses: u64) -> Self {
+        self.scale = 1.0;
+        self.scale = responses as f64 / self.expected_responses().max(1) as f64;
+        self
+    }
+
     /// About how many responses the window will hold: the length of a progress bar.
+    /// Weekdays average to 1, and the last day counts pro rata.
     pub fn expected_responses(&self) -> u64 {
-        let per_day = CUSTOMER_PER_DAY + EMPLOYEE_PER_DAY + INTERNAL_PER_DAY;
-        (self.window.days().count() as f64 * per_day) as u64
+        let per_day = (CUSTOMER_PER_DAY + EMPLOYEE_PER_DAY + INTERNAL_PER_DAY) * self.scale;
+        let days: f64 = self
+            .window
+            .days()
+            .map(|day| share_of_day_before(self.window.seconds_in(day)))
+            .sum();
+        (days * per_day).round() as u64
     }
 
     /// Appends one day's responses to `csv`, in time order; returns how many.
     pub fn responses(&mut self, day: Date, csv: &mut String) -> usize {
         let mut rows = Vec::new();
-        for _ in 0..self.volume(day, CUSTOMER_PER_DAY) {
+        for _ in 0..self.volume(day, CUSTOMER_PER_DAY * self.scale) {
             rows.push(self.customer_response(day));
         }
-        for _ in 0..self.volume(day, EMPLOYEE_PER_DAY) {
+        for _ in 0..self.volume(day, EMPLOYEE_PER_DAY * self.scale) {
             rows.push(self.employee_response(day));
         }
-        for _ in 0..self.volume(day, INTERNAL_PER_DAY) {
+        for _ in 0..self.volume(day, INTERNAL_PER_DAY * self.scale) {
             rows.push(self.internal_response(day));
         }
         rows.sort_by_key(|row| row.second);
@@ -467,6 +484,29 @@ mod tests {
             csv
         };
         assert_eq!(run(), run());
+    }
+
+    #[test]
+    fn a_scaled_generator_expects_and_generates_about_the_responses_asked_for() {
+        let ids = ids();
+        let plain = Generator::new(&ids, WINDOW, 7);
+        let base = plain.expected_responses();
+        assert!((225_000..240_000).contains(&base), "{base}");
+        let mut scaled = Generator::new(&ids, WINDOW, 7).scaled_to(1_000_000);
+        assert!(
+            scaled.expected_responses().abs_diff(1_000_000) <= 1,
+            "{}",
+            scaled.expected_responses()
+        );
+        let (mut plain, mut csv) = (plain, String::new());
+        let week: Vec<Date> = WINDOW.days().skip(100).take(7).collect();
+        let before: usize = week.iter().map(|day| plain.responses(*day, &mut csv)).sum();
+        let after: usize = week
+            .iter()
+            .map(|day| scaled.responses(*day, &mut csv))
+            .sum();
+        let ratio = after as f64 / before as f64;
+        assert!((3.9..4.8).contains(&ratio), "{before} → {after}");
     }
 
     #[test]

@@ -146,6 +146,18 @@ pub async fn is_loaded(pool: &PgPool) -> Result<bool, sqlx::Error> {
 
 /// Loads the demo organisation into an empty database: all of it, or nothing.
 pub async fn load(pool: &PgPool, show_progress: bool) -> anyhow::Result<DemoSummary> {
+    load_scaled(pool, show_progress, None).await
+}
+
+/// Loads the demo with about `responses` survey responses over the same 24 months
+/// instead of the usual ~230,000 (for benchmarks): each day's volume is scaled, and
+/// everything derived from responses (theme tags, follow-ups, rollups) is built from
+/// them as usual. `None` loads the demo as documented.
+pub async fn load_scaled(
+    pool: &PgPool,
+    show_progress: bool,
+    responses: Option<u64>,
+) -> anyhow::Result<DemoSummary> {
     let started = Instant::now();
     if !is_empty(pool).await? {
         bail!(
@@ -179,6 +191,9 @@ pub async fn load(pool: &PgPool, show_progress: bool) -> anyhow::Result<DemoSumm
     progress.stage("organisation, departments, journey and surveys");
     let ids = configure::configure(&mut tx, &mut rng, &password_hashes).await?;
     let mut generator = Generator::new(&ids, window, rng.random());
+    if let Some(responses) = responses {
+        generator = generator.scaled_to(responses);
+    }
     progress.bar("responses", generator.expected_responses());
     copy_days(&mut tx, generate::RESPONSES_COPY, window, |day, csv| {
         progress.advance(generator.responses(day, csv));
