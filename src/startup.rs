@@ -62,7 +62,7 @@ pub fn router_with_table(state: AppState) -> (Router, Vec<RouteInfo>) {
     let (routes, table) = web::routes().into_parts();
     let router = routes
         .fallback(|| async { AppError::NotFound })
-        .layer(from_fn_with_state(state.pool.clone(), web::freshness::bump_after_writes))
+        .layer(from_fn_with_state(state.clone(), web::freshness::bump_after_writes))
         .layer(from_fn_with_state(state.clone(), caller::resolve))
         .with_state(state)
         .layer(sessions)
@@ -236,6 +236,11 @@ impl Application {
             settings: settings.clone(),
             limits,
             caches: Default::default(),
+            // A replica rarely lags by more than seconds; an hour is ample.
+            token_writes: moka::future::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(Duration::from_secs(3600))
+                .build(),
         });
         Ok(Self {
             listener,

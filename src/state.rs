@@ -19,6 +19,9 @@ pub struct AppState {
     pub settings: Arc<ServerSettings>,
     pub limits: Arc<RateLimits>,
     pub caches: Arc<PageCaches>,
+    /// The data version each API token's last write made (see `web::freshness`): token
+    /// clients carry no session to remember it in.
+    pub token_writes: moka::future::Cache<uuid::Uuid, i64>,
 }
 
 /// Each dashboard's data by filter and data version (see `services::page_cache`).

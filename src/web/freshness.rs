@@ -2,9 +2,10 @@
 //!
 //! After every request that may have written, once its handler has committed, the data
 //! version moves on (`repo::data_version`), so cached page data is recomputed on the next
-//! request (`services::page_cache`). The session remembers the version its own write
-//! made; a dashboard reads the replica (`DATABASE_READ_URL`) only once the replica holds
-//! that version, and the primary until then: everyone reads their own writes.
+//! request (`services::page_cache`). The session (or, for an API token, this instance)
+//! remembers the version its own write made; a dashboard reads the replica
+//! (`DATABASE_READ_URL`) only once the replica holds that version, and the primary until
+//! then: everyone reads their own writes.
 
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
@@ -15,12 +16,13 @@ use tower_sessions::Session;
 
 use crate::repo::data_version::{self, DataVersion};
 use crate::state::AppState;
+use crate::web::caller::Caller;
 
 /// The session key of the data version its last write made.
 const WRITTEN: &str = "data_version_written";
 
 pub async fn bump_after_writes(
-    State(pool): State<PgPool>,
+    State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -31,10 +33,14 @@ pub async fn bump_after_writes(
         .get::<Session>()
         .filter(|session| session.id().is_some())
         .cloned();
+    let token = token_of(request.extensions().get::<Caller>());
     let response = next.run(request).await;
     if writes {
-        match data_version::bump(&pool).await {
+        match data_version::bump(&state.pool).await {
             Ok(version) => {
+                if let Some(token) = token {
+                    state.token_writes.insert(token, version).await;
+                }
                 if let Some(session) = session
                     && let Err(error) = session.insert(WRITTEN, version).await
                 {
@@ -47,6 +53,13 @@ pub async fn bump_after_writes(
         }
     }
     response
+}
+
+fn token_of(caller: Option<&Caller>) -> Option<uuid::Uuid> {
+    match caller {
+        Some(Caller::Token { id, .. }) => Some(*id),
+        _ => None,
+    }
 }
 
 /// Where a dashboard reads from, and the data version found there.
@@ -71,17 +84,26 @@ impl Reader {
     }
 }
 
-/// The replica when there is one that answers and holds this session's last write;
-/// otherwise the primary.
-pub async fn reader(state: &AppState, session: &Session) -> Result<Reader, sqlx::Error> {
+/// The replica when there is one that answers and holds the last write of this session
+/// (or of this API token, as this instance saw it); otherwise the primary.
+pub async fn reader(
+    state: &AppState,
+    session: &Session,
+    caller: &Caller,
+) -> Result<Reader, sqlx::Error> {
     if let Some(replica) = &state.replica {
-        let written = match session.get::<i64>(WRITTEN).await {
+        let by_session = match session.get::<i64>(WRITTEN).await {
             Ok(written) => written.unwrap_or(0),
             Err(error) => {
                 tracing::warn!(%error, "could not read the session's last write");
                 i64::MAX
             }
         };
+        let by_token = match token_of(Some(caller)) {
+            Some(token) => state.token_writes.get(&token).await.unwrap_or(0),
+            None => 0,
+        };
+        let written = by_session.max(by_token);
         match data_version::current(replica).await {
             Ok(version) if version.version >= written => {
                 return Ok(Reader {

@@ -24,16 +24,19 @@ async fn dashboard(app: &TestApp, client: &reqwest::Client) -> (String, String) 
     (source, card[..card.find("</div>").unwrap()].to_owned())
 }
 
-/// Waits until `client`'s dashboard is read from the replica, and returns its headline.
-async fn from_the_replica(app: &TestApp, client: &reqwest::Client) -> String {
+/// Waits until `client`'s dashboard is read from the replica with `expected` in its
+/// headline (the replica replays on its own time), or fails.
+async fn from_the_replica(app: &TestApp, client: &reqwest::Client, expected: &str) {
+    let mut last = String::new();
     for _ in 0..100 {
         let (source, headline) = dashboard(app, client).await;
-        if source == "replica" {
-            return headline;
+        if source == "replica" && headline.contains(expected) {
+            return;
         }
+        last = format!("{source}: {headline}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the replica never caught up");
+    panic!("the replica never showed {expected}; last {last}");
 }
 
 async fn standby_pool(standby: &LocalCluster) -> PgPool {
@@ -72,16 +75,8 @@ async fn dashboards_read_the_replica_and_a_session_reads_its_own_writes_from_the
     assert_eq!(signed_in.status(), 303);
 
     // Reads go to the replica once it holds what the session wrote (its sign-in).
-    assert!(
-        from_the_replica(&app, &app.client)
-            .await
-            .contains("No responses in this period")
-    );
-    assert!(
-        from_the_replica(&app, &onlooker)
-            .await
-            .contains("No responses in this period")
-    );
+    from_the_replica(&app, &app.client, "No responses in this period").await;
+    from_the_replica(&app, &onlooker, "No responses in this period").await;
 
     // The replica stops replaying; the executive answers the survey through Centric.
     let standby_db = standby_pool(&standby).await;
@@ -110,23 +105,50 @@ async fn dashboards_read_the_replica_and_a_session_reads_its_own_writes_from_the
         "{headline}"
     );
 
-    // Once the replica has replayed the write, everyone reads it there, with the answer.
+    // An API token reads its own write too (it has no session: the instance remembers).
+    let writer = token(pool, "admin").await;
+    let reader = token(pool, "read").await;
+    // (Clients without cookies: only the token can remember the write.)
+    let stored = new_client()
+        .post(app.url("/api/v1/responses"))
+        .bearer_auth(&writer)
+        .json(&serde_json::json!({"survey": "invoice", "score": 9}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stored.status(), 201);
+    assert_eq!(nps_api(&app, &writer).await, ("primary".to_owned(), 2));
+    assert_eq!(nps_api(&app, &reader).await, ("replica".to_owned(), 0));
+
+    // Once the replica has replayed the writes, everyone reads them there.
     sqlx::query("SELECT pg_wal_replay_resume()")
         .execute(&standby_db)
         .await
         .unwrap();
-    assert!(
-        from_the_replica(&app, &app.client)
-            .await
-            .contains("(n = 1)")
-    );
-    assert!(from_the_replica(&app, &onlooker).await.contains("(n = 1)"));
-    let metrics = onlooker
+    from_the_replica(&app, &app.client, "(n = 2)").await;
+    from_the_replica(&app, &onlooker, "(n = 2)").await;
+    assert_eq!(nps_api(&app, &writer).await, ("replica".to_owned(), 2));
+}
+
+async fn token(pool: &PgPool, scope: &str) -> String {
+    centric::services::accounts::create_token(pool, scope, scope, &centric::repo::audit::Actor::Cli)
+        .await
+        .unwrap()
+        .token
+}
+
+/// Where the metrics API read, and the n it gave, for a token.
+async fn nps_api(app: &TestApp, token: &str) -> (String, u64) {
+    let response = new_client()
         .get(app.url("/api/v1/metrics/nps"))
+        .bearer_auth(token)
         .send()
         .await
         .unwrap();
-    assert_eq!(metrics.headers()["x-centric-read"], "replica");
-    let body: serde_json::Value = metrics.json().await.unwrap();
-    assert_eq!(body["n"], 1);
+    let source = response.headers()["x-centric-read"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: serde_json::Value = response.json().await.unwrap();
+    (source, body["n"].as_u64().unwrap())
 }

@@ -137,10 +137,11 @@ fn params(query: Result<Query<FilterParams>, QueryRejection>) -> Result<FilterPa
     security(("bearer" = ["read"]), ("session" = [])))]
 async fn nps(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     session: Session,
     query: Result<Query<FilterParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let reader = freshness::reader(&state, &session).await?;
+    let reader = freshness::reader(&state, &session, &caller).await?;
     let (filter, rules) = filter_from(&reader.pool, &params(query)?).await?;
     Ok(reader.mark(Json(metrics::nps(&reader.pool, &filter, rules).await?)))
 }
@@ -157,11 +158,12 @@ async fn nps(
     security(("bearer" = ["read"]), ("session" = [])))]
 async fn nps_trend(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     session: Session,
     query: Result<Query<FilterParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let params = params(query)?;
-    let reader = freshness::reader(&state, &session).await?;
+    let reader = freshness::reader(&state, &session, &caller).await?;
     let (filter, rules) = filter_from(&reader.pool, &params).await?;
     let bucket = params
         .interval
@@ -184,6 +186,7 @@ async fn nps_trend(
     security(("bearer" = ["read"]), ("session" = [])))]
 async fn nps_breakdown(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     session: Session,
     query: Result<Query<FilterParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
@@ -199,7 +202,7 @@ async fn nps_breakdown(
             "use touchpoint, department, segment or respondent_department",
         ));
     };
-    let reader = freshness::reader(&state, &session).await?;
+    let reader = freshness::reader(&state, &session, &caller).await?;
     let (filter, rules) = filter_from(&reader.pool, &params).await?;
     let breakdown = breakdown::breakdown(&reader.pool, &filter, group, rules).await?;
     Ok(reader.mark(Json(NpsBreakdown {

@@ -208,7 +208,7 @@ async fn show(
     Query(query): Query<ScorecardQuery>,
     uri: Uri,
 ) -> Result<Response, AppError> {
-    let reader = freshness::reader(&state, &session).await?;
+    let reader = freshness::reader(&state, &session, &caller).await?;
     let (filter, filter_errors, today) = filter_of(&reader.pool, &query).await?;
     let data = state
         .caches

@@ -60,7 +60,7 @@ async fn show(
     Query(query): Query<ExecutiveQuery>,
     uri: Uri,
 ) -> Result<Response, AppError> {
-    let reader = freshness::reader(&state, &session).await?;
+    let reader = freshness::reader(&state, &session, &caller).await?;
     let pool = &reader.pool;
     let (filter, errors) = match executive::parse(pool, &query).await? {
         Ok(filter) => (filter, FieldErrors::default()),
