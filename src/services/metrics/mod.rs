@@ -485,9 +485,19 @@ pub async fn resolve(
     Ok(Ok((filter, rules)))
 }
 
+/// Months since year 0, counting from 0 (January of year 0).
+fn month_index(day: Date) -> i32 {
+    day.year() * 12 + i32::from(u8::from(day.month())) - 1
+}
+
+/// How many whole months lie from the first of `from`'s month to the first of `to`'s.
+pub fn months_between(from: Date, to: Date) -> i32 {
+    month_index(to) - month_index(from)
+}
+
 /// `months` months after (or before, when negative) the first of a month.
 pub fn add_months(first: Date, months: i32) -> Date {
-    let index = first.year() * 12 + i32::from(u8::from(first.month())) - 1 + months;
+    let index = month_index(first) + months;
     let month = u8::try_from(index.rem_euclid(12) + 1).expect("1 to 12");
     Date::from_calendar_date(
         index.div_euclid(12),

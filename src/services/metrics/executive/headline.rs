@@ -6,7 +6,9 @@ use sqlx::PgPool;
 
 use super::ExecutiveFilter;
 use crate::repo::metrics::ResponseFilter;
-use crate::services::metrics::{NpsSummary, add_months, change_is_significant, nps};
+use crate::services::metrics::{
+    NpsSummary, add_months, change_is_significant, months_between, nps,
+};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Headline {
@@ -76,10 +78,8 @@ fn period_before(filter: &ExecutiveFilter) -> ResponseFilter {
     if !filter.protects_anonymity() {
         return now.period_before();
     }
-    let months = (now.to.year() - now.from.year()) * 12 + i32::from(u8::from(now.to.month()))
-        - i32::from(u8::from(now.from.month()));
     ResponseFilter {
-        from: add_months(now.from, -months),
+        from: add_months(now.from, -months_between(now.from, now.to)),
         to: now.from,
         ..now.clone()
     }
