@@ -56,9 +56,7 @@ pub fn router_with_table(state: AppState) -> (Router, Vec<RouteInfo>) {
         .with_expiry(Expiry::OnInactivity(
             time::Duration::try_from(settings.session_idle_timeout())
                 .unwrap_or(time::Duration::HOUR),
-        ))
-        // Saving on every request is what makes the idle timeout count from the last one.
-        .with_always_save(true);
+        ));
     let (routes, table) = web::routes().into_parts();
     let router = routes
         .fallback(|| async { AppError::NotFound })

@@ -10,12 +10,34 @@ pub struct DataVersion {
     pub started: i64,
 }
 
-/// The version now: every change committed before it moved on is in the data.
-pub async fn current(pool: &PgPool) -> Result<DataVersion, sqlx::Error> {
+/// What a page reads first, in one round trip: the data version, and the organisation's
+/// today and thresholds (which every filter needs).
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct Snapshot {
+    #[sqlx(flatten)]
+    pub version: DataVersion,
+    /// Today in the organisation's time zone.
+    pub today: time::Date,
+    pub min_sample: i32,
+    pub anonymity_threshold: i32,
+}
+
+impl Snapshot {
+    /// The organisation's minimum sample and anonymity threshold.
+    pub fn thresholds(&self) -> (i32, i32) {
+        (self.min_sample, self.anonymity_threshold)
+    }
+}
+
+/// The snapshot now: every change committed before its version moved on is in the data.
+pub async fn snapshot(pool: &PgPool) -> Result<Snapshot, sqlx::Error> {
     sqlx::query_as(
-        "SELECT version,
-                (extract(epoch FROM pg_postmaster_start_time()) * 1000000)::bigint AS started
-         FROM data_version",
+        "SELECT v.version,
+                (extract(epoch FROM pg_postmaster_start_time()) * 1000000)::bigint AS started,
+                (now() AT TIME ZONE coalesce(o.time_zone, 'UTC'))::date AS today,
+                coalesce(o.min_sample, 30) AS min_sample,
+                coalesce(o.anonymity_threshold, 5) AS anonymity_threshold
+         FROM data_version v LEFT JOIN organisation o ON true",
     )
     .fetch_one(pool)
     .await

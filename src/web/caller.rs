@@ -210,6 +210,7 @@ async fn resolve_caller(
     let Ok(role) = Role::parse(&row.role) else {
         return Ok(Caller::Anonymous);
     };
+    keep_alive(session, state.settings.session_idle_timeout()).await?;
     let department = match (row.department_id, row.department_slug, row.department_name) {
         (Some(id), Some(slug), Some(name)) => Some(DepartmentRef { id, slug, name }),
         _ => None,
@@ -221,6 +222,28 @@ async fn resolve_caller(
         role,
         department,
     }))
+}
+
+/// When the session's record was last renewed (Unix seconds).
+const RENEWED_KEY: &str = "renewed_at";
+
+/// Renews the session's record and cookie, so that the idle timeout counts from the last
+/// request: at most once every tenth of the timeout (and at most once a minute). Renewing
+/// on every request would make every page view a committed write.
+async fn keep_alive(
+    session: &Session,
+    idle_timeout: std::time::Duration,
+) -> Result<(), sqlx::Error> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let every = (idle_timeout.as_secs() / 10).min(60) as i64;
+    let renewed: Option<i64> = session.get(RENEWED_KEY).await.map_err(session_error)?;
+    if renewed.is_none_or(|at| now - at >= every || at > now) {
+        session
+            .insert(RENEWED_KEY, now)
+            .await
+            .map_err(session_error)?;
+    }
+    Ok(())
 }
 
 fn session_error(error: tower_sessions::session::Error) -> sqlx::Error {

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use sqlx::PgPool;
 use tower_sessions::Session;
 
-use crate::repo::data_version::{self, DataVersion};
+use crate::repo::data_version::{self, Snapshot};
 use crate::state::AppState;
 use crate::web::caller::Caller;
 
@@ -62,10 +62,11 @@ fn token_of(caller: Option<&Caller>) -> Option<uuid::Uuid> {
     }
 }
 
-/// Where a dashboard reads from, and the data version found there.
+/// Where a dashboard reads from, and the snapshot (data version, today, thresholds)
+/// found there.
 pub struct Reader {
     pub pool: PgPool,
-    pub version: DataVersion,
+    pub snapshot: Snapshot,
     /// Which database served it, when a replica is configured at all.
     source: Option<&'static str>,
 }
@@ -104,11 +105,11 @@ pub async fn reader(
             None => 0,
         };
         let written = by_session.max(by_token);
-        match data_version::current(replica).await {
-            Ok(version) if version.version >= written => {
+        match data_version::snapshot(replica).await {
+            Ok(snapshot) if snapshot.version.version >= written => {
                 return Ok(Reader {
                     pool: replica.clone(),
-                    version,
+                    snapshot,
                     source: Some("replica"),
                 });
             }
@@ -119,7 +120,7 @@ pub async fn reader(
         }
     }
     Ok(Reader {
-        version: data_version::current(&state.pool).await?,
+        snapshot: data_version::snapshot(&state.pool).await?,
         pool: state.pool.clone(),
         source: state.replica.as_ref().map(|_| "primary"),
     })

@@ -148,7 +148,10 @@ async fn demo_nps_rises_about_thirty_points_while_the_invoice_touchpoint_drags()
         from: Some("2020-01-01".into()),
         ..Default::default()
     };
-    let (filter, rules) = centric::services::metrics::resolve(&db.pool, &params)
+    let snapshot = centric::repo::data_version::snapshot(&db.pool)
+        .await
+        .unwrap();
+    let (filter, rules) = centric::services::metrics::resolve(&db.pool, &params, &snapshot)
         .await
         .unwrap()
         .expect("valid filter");

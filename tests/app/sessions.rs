@@ -183,6 +183,52 @@ async fn an_idle_session_ends_after_the_configured_idle_timeout() {
 }
 
 #[tokio::test]
+async fn an_active_session_outlives_its_idle_timeout() {
+    let app = spawn_app_with(|s| s.session_idle_timeout_secs = 2).await;
+    let user = app.create_user("executive", None).await;
+    app.log_in(&user.email, &user.password).await;
+    // Four seconds of activity, never idle for two.
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        assert!(is_signed_in(&app.client, &app).await, "renewed by activity");
+    }
+}
+
+/// The session's record expiry, from the database.
+async fn session_expiries(app: &crate::helpers::TestApp) -> Vec<time::OffsetDateTime> {
+    sqlx::query_scalar("SELECT expiry_date FROM sessions ORDER BY id")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn page_views_renew_the_session_once_a_tenth_of_the_idle_timeout_has_passed() {
+    // An idle timeout of 20 s: renewed at most every 2 s.
+    let app = spawn_app_with(|s| s.session_idle_timeout_secs = 20).await;
+    let user = app.create_user("executive", None).await;
+    app.log_in(&user.email, &user.password).await;
+    assert!(is_signed_in(&app.client, &app).await);
+    let renewed = session_expiries(&app).await;
+    assert_eq!(renewed.len(), 1, "one signed-in session");
+    for _ in 0..3 {
+        assert!(is_signed_in(&app.client, &app).await);
+    }
+    assert_eq!(
+        session_expiries(&app).await,
+        renewed,
+        "page views soon after a renewal do not write the session"
+    );
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert!(is_signed_in(&app.client, &app).await);
+    let later = session_expiries(&app).await;
+    assert!(
+        later[0] >= renewed[0] + Duration::from_secs(2),
+        "renewed: {later:?} after {renewed:?}"
+    );
+}
+
+#[tokio::test]
 async fn an_active_session_still_ends_at_its_absolute_lifetime() {
     let app = spawn_app_with(|s| s.session_lifetime_secs = 2).await;
     let user = app.create_user("executive", None).await;

@@ -24,6 +24,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 use time::Date;
 
+use crate::repo::data_version::Snapshot;
 use crate::repo::metrics::{self as queries, ResponseFilter};
 
 /// The rules that decide what may be shown: below `min_sample` an NPS is "not enough
@@ -356,6 +357,7 @@ impl FilterParams {
 pub async fn resolve(
     pool: &PgPool,
     params: &FilterParams,
+    snapshot: &Snapshot,
 ) -> Result<Result<(ResponseFilter, Rules), crate::domain::FieldErrors>, sqlx::Error> {
     let mut errors = crate::domain::FieldErrors::default();
     let given = |value: &Option<String>| {
@@ -384,7 +386,7 @@ pub async fn resolve(
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
-    let today = queries::today(pool).await?;
+    let today = snapshot.today;
     let to = date("to", &params.to, &mut errors).unwrap_or(today + time::Duration::days(1));
     let from = date("from", &params.from, &mut errors).unwrap_or(to - time::Duration::days(90));
     if from >= to {
@@ -437,7 +439,7 @@ pub async fn resolve(
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
-    let (org_min_sample, anonymity_threshold) = queries::thresholds(pool).await?;
+    let (org_min_sample, anonymity_threshold) = snapshot.thresholds();
     // Without a kind or survey, customer responses: mixing in people's answers would let
     // one subtract the customer part and see a small group of colleagues.
     let kind = match (&survey, kind) {

@@ -13,6 +13,7 @@ use tower_sessions::Session;
 
 use crate::domain::TokenScope;
 use crate::error::{ApiError, ErrorBody};
+use crate::repo::data_version::{self, Snapshot};
 use crate::repo::departments;
 use crate::repo::metrics::ResponseFilter;
 use crate::services::api_ingest::{self, ContactItem, Kind, Receipt, ResponseItem};
@@ -105,8 +106,9 @@ fn invalid_parameters(errors: crate::domain::FieldErrors) -> ApiError {
 async fn filter_from(
     pool: &PgPool,
     params: &FilterParams,
+    snapshot: &Snapshot,
 ) -> Result<(ResponseFilter, metrics::Rules), ApiError> {
-    metrics::resolve(pool, params)
+    metrics::resolve(pool, params, snapshot)
         .await?
         .map_err(invalid_parameters)
 }
@@ -142,7 +144,7 @@ async fn nps(
     query: Result<Query<FilterParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let reader = freshness::reader(&state, &session, &caller).await?;
-    let (filter, rules) = filter_from(&reader.pool, &params(query)?).await?;
+    let (filter, rules) = filter_from(&reader.pool, &params(query)?, &reader.snapshot).await?;
     Ok(reader.mark(Json(metrics::nps(&reader.pool, &filter, rules).await?)))
 }
 
@@ -164,7 +166,7 @@ async fn nps_trend(
 ) -> Result<Response, ApiError> {
     let params = params(query)?;
     let reader = freshness::reader(&state, &session, &caller).await?;
-    let (filter, rules) = filter_from(&reader.pool, &params).await?;
+    let (filter, rules) = filter_from(&reader.pool, &params, &reader.snapshot).await?;
     let bucket = params
         .interval
         .as_deref()
@@ -203,7 +205,7 @@ async fn nps_breakdown(
         ));
     };
     let reader = freshness::reader(&state, &session, &caller).await?;
-    let (filter, rules) = filter_from(&reader.pool, &params).await?;
+    let (filter, rules) = filter_from(&reader.pool, &params, &reader.snapshot).await?;
     let breakdown = breakdown::breakdown(&reader.pool, &filter, group, rules).await?;
     Ok(reader.mark(Json(NpsBreakdown {
         by: params.by.unwrap_or_default(),
@@ -394,7 +396,8 @@ async fn export_responses(
         )
         .with_field("kind", "only customer responses are exported"));
     }
-    let (filter, _) = filter_from(&state.pool, &params).await?;
+    let snapshot = data_version::snapshot(&state.pool).await?;
+    let (filter, _) = filter_from(&state.pool, &params, &snapshot).await?;
     let file_name = format!("responses-{}-{}.csv", filter.from, filter.to);
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(8);
     let pool = state.pool.clone();

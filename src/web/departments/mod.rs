@@ -187,17 +187,11 @@ impl ScorecardQuery {
 }
 
 /// The filter the query asks for, or the default and what was wrong with it.
-async fn filter_of(
-    pool: &PgPool,
-    query: &ScorecardQuery,
-) -> Result<(ScorecardFilter, FieldErrors, time::Date), AppError> {
-    let today = crate::repo::metrics::today(pool).await?;
-    Ok(
-        match ScorecardFilter::parse(&query.from, &query.to, &query.segment, today) {
-            Ok(filter) => (filter, FieldErrors::default(), today),
-            Err(errors) => (ScorecardFilter::last_90_days(today), errors, today),
-        },
-    )
+fn filter_of(query: &ScorecardQuery, today: time::Date) -> (ScorecardFilter, FieldErrors) {
+    match ScorecardFilter::parse(&query.from, &query.to, &query.segment, today) {
+        Ok(filter) => (filter, FieldErrors::default()),
+        Err(errors) => (ScorecardFilter::last_90_days(today), errors),
+    }
 }
 
 async fn show(
@@ -209,12 +203,13 @@ async fn show(
     uri: Uri,
 ) -> Result<Response, AppError> {
     let reader = freshness::reader(&state, &session, &caller).await?;
-    let (filter, filter_errors, today) = filter_of(&reader.pool, &query).await?;
+    let today = reader.snapshot.today;
+    let (filter, filter_errors) = filter_of(&query, today);
     let data = state
         .caches
         .scorecards
         .get_or_load(
-            reader.version,
+            reader.snapshot.version,
             format!("{slug}|{today}|{filter:?}"),
             ScorecardData::load(&reader.pool, &slug, today, &filter),
         )
@@ -366,7 +361,8 @@ async fn export_csv(
     Path(slug): Path<String>,
     Query(query): Query<ScorecardQuery>,
 ) -> Result<Response, AppError> {
-    let (filter, errors, today) = filter_of(&state.pool, &query).await?;
+    let today = crate::repo::metrics::today(&state.pool).await?;
+    let (filter, errors) = filter_of(&query, today);
     if let Some((field, message)) = errors.iter().next() {
         let message = format!("The scorecard was not exported: {field}: {message}.\n");
         return Ok((StatusCode::BAD_REQUEST, message).into_response());

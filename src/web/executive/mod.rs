@@ -62,10 +62,11 @@ async fn show(
 ) -> Result<Response, AppError> {
     let reader = freshness::reader(&state, &session, &caller).await?;
     let pool = &reader.pool;
-    let (filter, errors) = match executive::parse(pool, &query).await? {
+    let snapshot = &reader.snapshot;
+    let (filter, errors) = match executive::parse(pool, &query, snapshot).await? {
         Ok(filter) => (filter, FieldErrors::default()),
         Err(errors) => {
-            let default = executive::parse(pool, &ExecutiveQuery::default())
+            let default = executive::parse(pool, &ExecutiveQuery::default(), snapshot)
                 .await?
                 .map_err(|_| anyhow::anyhow!("the default executive filter is valid"))?;
             (default, errors)
@@ -83,7 +84,7 @@ async fn show(
         .caches
         .executive
         .get_or_load(
-            reader.version,
+            reader.snapshot.version,
             ExecutiveData::cache_key(&filter, selected, sort),
             async { Ok(ExecutiveData::load(pool, &filter, selected, sort).await?) },
         )

@@ -17,6 +17,7 @@ use crate::repo::organisation::{self, ProgrammeCounts};
 
 use super::{Bucket, FilterParams, Rules, resolve};
 use crate::domain::FieldErrors;
+use crate::repo::data_version::Snapshot;
 use crate::repo::metrics::ResponseFilter;
 
 /// The dashboard's filter as typed into the query string; kept as typed for the form.
@@ -111,6 +112,7 @@ impl ExecutiveFilter {
 pub async fn parse(
     pool: &PgPool,
     query: &ExecutiveQuery,
+    snapshot: &Snapshot,
 ) -> Result<Result<ExecutiveFilter, FieldErrors>, sqlx::Error> {
     let given = |raw: &str| {
         let raw = raw.trim();
@@ -139,7 +141,7 @@ pub async fn parse(
     };
     let mut errors = FieldErrors::default();
     let longest = time::Duration::days(3 * 366);
-    Ok(match resolve(pool, &params).await? {
+    Ok(match resolve(pool, &params, snapshot).await? {
         Err(errors) => Err(errors),
         Ok((responses, _)) if responses.to - responses.from > longest => {
             errors.add("from", "choose a period of at most three years");
