@@ -30,6 +30,7 @@ use crate::web;
 use crate::web::access::RouteInfo;
 use crate::web::caller;
 use crate::web::rate_limit::{Budgets, RateLimits};
+use crate::web::session_store::CachedSessionStore;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::from_fn_with_state;
 use tower_http::csrf::CsrfLayer;
@@ -48,8 +49,8 @@ pub fn router(state: AppState) -> Router {
 /// The router and the table of its routes with who may use each (for the route tests).
 pub fn router_with_table(state: AppState) -> (Router, Vec<RouteInfo>) {
     let settings = state.settings.clone();
-    let sessions = SessionManagerLayer::new(session_store(&state.pool))
-        .with_name("centric_session")
+    let sessions = SessionManagerLayer::new(CachedSessionStore::new(session_store(&state.pool)))
+        .with_name(web::freshness::SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(settings.secure_cookies())
@@ -57,6 +58,7 @@ pub fn router_with_table(state: AppState) -> (Router, Vec<RouteInfo>) {
             time::Duration::try_from(settings.session_idle_timeout())
                 .unwrap_or(time::Duration::HOUR),
         ));
+    let state_for_snapshot = state.clone();
     let (routes, table) = web::routes().into_parts();
     let router = routes
         .fallback(|| async { AppError::NotFound })
@@ -64,6 +66,7 @@ pub fn router_with_table(state: AppState) -> (Router, Vec<RouteInfo>) {
         .layer(from_fn_with_state(state.clone(), caller::resolve))
         .with_state(state)
         .layer(sessions)
+        .layer(from_fn_with_state(state_for_snapshot, web::freshness::snapshot_first))
         .layer(CsrfLayer::new().with_rejection_response(csrf_rejection))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout()))
         // Outside the panic catcher, so even a panic's 500 page carries the headers.

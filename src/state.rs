@@ -30,4 +30,6 @@ pub struct PageCaches {
     pub executive: PageCache<ExecutiveData>,
     /// Department pages, by department, day and filter.
     pub scorecards: PageCache<ScorecardData>,
+    /// The signed-in person behind each session, by user id (see `web::caller`).
+    pub users: PageCache<Option<crate::repo::users::SessionUserRow>>,
 }

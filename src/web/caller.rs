@@ -16,6 +16,7 @@ use crate::error::AppError;
 use crate::repo::{self, audit};
 use crate::services::auth::session_auth_hash;
 use crate::state::AppState;
+use crate::web::freshness;
 
 /// What a session stores about its login.
 #[derive(Debug, Serialize, Deserialize)]
@@ -107,7 +108,7 @@ pub async fn resolve(
     let caller = match resolve_caller(&state, &session, request.headers()).await {
         Ok(caller) => caller,
         // Fail closed: without the database nobody can be authorised.
-        Err(error) => return AppError::from(error).into_response(),
+        Err(error) => return error.into_response(),
     };
     if let Caller::Token { id, .. } = &caller
         && let Err(wait) = state.limits.api(*id)
@@ -165,7 +166,7 @@ async fn resolve_caller(
     state: &AppState,
     session: &Session,
     headers: &axum::http::HeaderMap,
-) -> Result<Caller, sqlx::Error> {
+) -> Result<Caller, AppError> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let token = value
             .to_str()
@@ -198,7 +199,7 @@ async fn resolve_caller(
     let user = if expired {
         None
     } else {
-        repo::users::find_active(&state.pool, login.user_id).await?
+        active_user(state, login.user_id).await?
     };
     // Disabled, deleted, password changed since, or past its lifetime: the session ends.
     let Some(row) = user
@@ -244,6 +245,26 @@ async fn keep_alive(
             .map_err(session_error)?;
     }
     Ok(())
+}
+
+/// The person behind a session, unless disabled. Read once per data version (as the
+/// session record is, see `web::session_store`): disabling an account, changing a password
+/// or a role is a write, which moves the version on.
+async fn active_user(
+    state: &AppState,
+    id: Uuid,
+) -> Result<Option<repo::users::SessionUserRow>, AppError> {
+    let load = async { Ok(repo::users::find_active(&state.pool, id).await?) };
+    match freshness::request_version() {
+        Some(version) => Ok(Option::clone(
+            &*state
+                .caches
+                .users
+                .get_or_load(version, id.to_string(), load)
+                .await?,
+        )),
+        None => load.await,
+    }
 }
 
 fn session_error(error: tower_sessions::session::Error) -> sqlx::Error {

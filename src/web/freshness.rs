@@ -14,12 +14,55 @@ use axum::response::{IntoResponse, Response};
 use sqlx::PgPool;
 use tower_sessions::Session;
 
-use crate::repo::data_version::{self, Snapshot};
+use crate::repo::data_version::{self, DataVersion, Snapshot};
 use crate::state::AppState;
 use crate::web::caller::Caller;
 
 /// The session key of the data version its last write made.
 const WRITTEN: &str = "data_version_written";
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "centric_session";
+
+tokio::task_local! {
+    /// The data version read when this request began (see `snapshot_first`).
+    static REQUEST_VERSION: DataVersion;
+}
+
+/// The data version this request began at, when `snapshot_first` read it.
+pub fn request_version() -> Option<DataVersion> {
+    REQUEST_VERSION.try_with(|version| *version).ok()
+}
+
+/// For requests with a session cookie (signed-in pages), reads the snapshot from the
+/// primary first, in one statement: what was stored at that version (the session record,
+/// the user, the page's data) is then served from memory, and the page reads no version
+/// of its own. Other requests (the survey, the API, health checks) pay nothing for it.
+pub async fn snapshot_first(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let has_session = request
+        .headers()
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(|cookies| cookies.contains(SESSION_COOKIE));
+    if !has_session {
+        return next.run(request).await;
+    }
+    match data_version::snapshot(&state.pool).await {
+        Ok(snapshot) => {
+            request.extensions_mut().insert(snapshot);
+            REQUEST_VERSION
+                .scope(snapshot.version, next.run(request))
+                .await
+        }
+        // Without it everything is read from PostgreSQL, which answers or fails as usual.
+        Err(_) => next.run(request).await,
+    }
+}
 
 pub async fn bump_after_writes(
     State(state): State<AppState>,
@@ -86,11 +129,13 @@ impl Reader {
 }
 
 /// The replica when there is one that answers and holds the last write of this session
-/// (or of this API token, as this instance saw it); otherwise the primary.
+/// (or of this API token, as this instance saw it); otherwise the primary, at the snapshot
+/// `snapshot_first` read, if it did.
 pub async fn reader(
     state: &AppState,
     session: &Session,
     caller: &Caller,
+    primary: Option<axum::Extension<Snapshot>>,
 ) -> Result<Reader, sqlx::Error> {
     if let Some(replica) = &state.replica {
         let by_session = match session.get::<i64>(WRITTEN).await {
@@ -120,7 +165,10 @@ pub async fn reader(
         }
     }
     Ok(Reader {
-        snapshot: data_version::snapshot(&state.pool).await?,
+        snapshot: match primary {
+            Some(axum::Extension(snapshot)) => snapshot,
+            None => data_version::snapshot(&state.pool).await?,
+        },
         pool: state.pool.clone(),
         source: state.replica.as_ref().map(|_| "primary"),
     })

@@ -289,3 +289,32 @@ async fn the_login_page_mentions_demo_accounts_only_when_the_demo_is_loaded() {
     assert!(!page.contains("cx@demo.centric"));
     assert!(page.contains("no default accounts"));
 }
+
+#[tokio::test]
+async fn a_session_is_read_once_per_data_version_and_afresh_after_any_write() {
+    let app = spawn_app().await;
+    let user = app.create_user("executive", None).await;
+    app.log_in(&user.email, &user.password).await;
+    assert!(is_signed_in(&app.client, &app).await);
+    // Deleted behind Centric's back, which moves no data version: the record read at this
+    // version is still served from memory (proof that page views do not read it again).
+    sqlx::query("DELETE FROM sessions")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(is_signed_in(&app.client, &app).await, "served from memory");
+    // Any write through Centric moves the version on: the record is read afresh, and gone.
+    let other = app.create_user("executive", None).await;
+    let other_client = new_client();
+    let login = other_client
+        .post(app.url("/login"))
+        .form(&[
+            ("email", other.email.as_str()),
+            ("password", &other.password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 303);
+    assert!(!is_signed_in(&app.client, &app).await, "ended");
+}

@@ -141,9 +141,10 @@ async fn nps(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     session: Session,
+    primary: Option<Extension<Snapshot>>,
     query: Result<Query<FilterParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let reader = freshness::reader(&state, &session, &caller).await?;
+    let reader = freshness::reader(&state, &session, &caller, primary).await?;
     let (filter, rules) = filter_from(&reader.pool, &params(query)?, &reader.snapshot).await?;
     Ok(reader.mark(Json(metrics::nps(&reader.pool, &filter, rules).await?)))
 }
@@ -162,10 +163,11 @@ async fn nps_trend(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     session: Session,
+    primary: Option<Extension<Snapshot>>,
     query: Result<Query<FilterParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let params = params(query)?;
-    let reader = freshness::reader(&state, &session, &caller).await?;
+    let reader = freshness::reader(&state, &session, &caller, primary).await?;
     let (filter, rules) = filter_from(&reader.pool, &params, &reader.snapshot).await?;
     let bucket = params
         .interval
@@ -190,6 +192,7 @@ async fn nps_breakdown(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     session: Session,
+    primary: Option<Extension<Snapshot>>,
     query: Result<Query<FilterParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let params = params(query)?;
@@ -204,7 +207,7 @@ async fn nps_breakdown(
             "use touchpoint, department, segment or respondent_department",
         ));
     };
-    let reader = freshness::reader(&state, &session, &caller).await?;
+    let reader = freshness::reader(&state, &session, &caller, primary).await?;
     let (filter, rules) = filter_from(&reader.pool, &params, &reader.snapshot).await?;
     let breakdown = breakdown::breakdown(&reader.pool, &filter, group, rules).await?;
     Ok(reader.mark(Json(NpsBreakdown {

@@ -23,6 +23,7 @@ use crate::domain::{FieldErrors, Role};
 use crate::error::AppError;
 use crate::repo;
 use crate::repo::comments::Comment;
+use crate::repo::data_version::Snapshot;
 use crate::repo::departments::{self, DepartmentOverview, DepartmentProfile};
 use crate::repo::organisation;
 use crate::services::metrics::Share;
@@ -198,11 +199,12 @@ async fn show(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     session: Session,
+    primary: Option<Extension<Snapshot>>,
     Path(slug): Path<String>,
     Query(query): Query<ScorecardQuery>,
     uri: Uri,
 ) -> Result<Response, AppError> {
-    let reader = freshness::reader(&state, &session, &caller).await?;
+    let reader = freshness::reader(&state, &session, &caller, primary).await?;
     let today = reader.snapshot.today;
     let (filter, filter_errors) = filter_of(&query, today);
     let data = state

@@ -11,6 +11,7 @@ use tower_sessions::Session;
 
 use crate::domain::FieldErrors;
 use crate::error::AppError;
+use crate::repo::data_version::Snapshot;
 use crate::repo::departments::DepartmentOverview;
 use crate::repo::organisation::ProgrammeCounts;
 use crate::services::metrics::executive::headline::Headline;
@@ -57,10 +58,11 @@ async fn show(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     session: Session,
+    primary: Option<Extension<Snapshot>>,
     Query(query): Query<ExecutiveQuery>,
     uri: Uri,
 ) -> Result<Response, AppError> {
-    let reader = freshness::reader(&state, &session, &caller).await?;
+    let reader = freshness::reader(&state, &session, &caller, primary).await?;
     let pool = &reader.pool;
     let snapshot = &reader.snapshot;
     let (filter, errors) = match executive::parse(pool, &query, snapshot).await? {
