@@ -32,4 +32,6 @@ pub struct PageCaches {
     pub scorecards: PageCache<ScorecardData>,
     /// The signed-in person behind each session, by user id (see `web::caller`).
     pub users: PageCache<Option<crate::repo::users::SessionUserRow>>,
+    /// Whole rendered dashboards, by person and address.
+    pub rendered: crate::web::rendered::RenderedPages,
 }

@@ -15,6 +15,7 @@ pub mod freshness;
 pub mod health;
 pub mod layout;
 pub mod rate_limit;
+pub mod rendered;
 pub mod session_store;
 pub mod survey;
 

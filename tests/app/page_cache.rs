@@ -105,3 +105,44 @@ async fn a_comment_through_the_survey_is_on_the_very_next_scorecard() {
     assert!(page.contains("The invoice was wrong twice"));
     assert!(page.contains("Written behind Centric&#39;s back"));
 }
+
+#[tokio::test]
+async fn a_rendered_page_is_kept_per_person_never_served_to_another() {
+    let app = spawn_app().await;
+    invoice_survey(&app).await;
+    let executive = app.create_user("executive", None).await;
+    let lead = app.create_user("cx-lead", None).await;
+    app.log_in(&executive.email, &executive.password).await;
+    let lead_client = crate::helpers::new_client();
+    let login = lead_client
+        .post(app.url("/login"))
+        .form(&[("email", lead.email.as_str()), ("password", &lead.password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 303);
+    // No write from here on: both read at the same data version.
+    for path in ["/executive", "/departments/finance"] {
+        let first = app.get(path).await.text().await.unwrap();
+        assert!(
+            first.contains("Test executive"),
+            "{path}: the executive's page"
+        );
+        let second = lead_client
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            second.contains("Test cx-lead"),
+            "{path}: the CX lead's own page"
+        );
+        assert!(
+            !second.contains("Test executive"),
+            "{path}: not the executive's"
+        );
+    }
+}

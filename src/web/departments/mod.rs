@@ -205,6 +205,23 @@ async fn show(
     uri: Uri,
 ) -> Result<Response, AppError> {
     let reader = freshness::reader(&state, &session, &caller, primary).await?;
+    let page = build(&state, &reader, &caller, &slug, query, &uri);
+    state
+        .caches
+        .rendered
+        .get_or_render(&reader, &caller, &uri, page)
+        .await
+}
+
+/// The department's page for the query's filter (or the default one, with what was wrong).
+async fn build(
+    state: &AppState,
+    reader: &freshness::Reader,
+    caller: &Caller,
+    slug: &str,
+    query: ScorecardQuery,
+    uri: &Uri,
+) -> Result<(StatusCode, Html<String>), AppError> {
     let today = reader.snapshot.today;
     let (filter, filter_errors) = filter_of(&query, today);
     let data = state
@@ -213,7 +230,7 @@ async fn show(
         .get_or_load(
             reader.snapshot.version,
             format!("{slug}|{today}|{filter:?}"),
-            ScorecardData::load(&reader.pool, &slug, today, &filter),
+            ScorecardData::load(&reader.pool, slug, today, &filter),
         )
         .await?;
     let department = &data.scorecard.department;
@@ -229,7 +246,7 @@ async fn show(
         StatusCode::BAD_REQUEST
     };
     let page = DepartmentPage {
-        layout: Layout::for_caller(&caller, uri.path()).printable(query.view == "print"),
+        layout: Layout::for_caller(caller, uri.path()).printable(query.view == "print"),
         department,
         scorecard: &data.scorecard,
         latest_comments: &data.latest_comments,
@@ -243,7 +260,7 @@ async fn show(
         query,
         today,
     };
-    Ok(reader.mark((status, render(&page)?)))
+    Ok((status, render(&page)?))
 }
 
 impl DepartmentPage<'_> {

@@ -6,7 +6,7 @@ mod trend;
 use axum::Extension;
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{Html, Response};
 use tower_sessions::Session;
 
 use crate::domain::FieldErrors;
@@ -63,6 +63,22 @@ async fn show(
     uri: Uri,
 ) -> Result<Response, AppError> {
     let reader = freshness::reader(&state, &session, &caller, primary).await?;
+    let page = build(&state, &reader, &caller, query, &uri);
+    state
+        .caches
+        .rendered
+        .get_or_render(&reader, &caller, &uri, page)
+        .await
+}
+
+/// The dashboard for the query's filter (or the default one, with what was wrong).
+async fn build(
+    state: &AppState,
+    reader: &freshness::Reader,
+    caller: &Caller,
+    query: ExecutiveQuery,
+    uri: &Uri,
+) -> Result<(StatusCode, Html<String>), AppError> {
     let pool = &reader.pool;
     let snapshot = &reader.snapshot;
     let (filter, errors) = match executive::parse(pool, &query, snapshot).await? {
@@ -92,7 +108,7 @@ async fn show(
         )
         .await?;
     let page = ExecutivePage {
-        layout: Layout::for_caller(&caller, uri.path()).printable(query.view == "print"),
+        layout: Layout::for_caller(caller, uri.path()).printable(query.view == "print"),
         org_name: &data.org_name,
         counts: &data.counts,
         headline: &data.headline,
@@ -108,7 +124,7 @@ async fn show(
         errors,
         filter,
     };
-    Ok(reader.mark((status, render(&page)?)))
+    Ok((status, render(&page)?))
 }
 
 impl ExecutivePage<'_> {
