@@ -31,8 +31,10 @@ const ATTRIBUTED: &str = r#"
     LEFT JOIN touchpoints t ON t.id = r.touchpoint_id
     WHERE r.survey_kind = 'customer' AND r.score <= 8 AND r.comment IS NOT NULL
       AND (t.owner_department_id = $1 OR EXISTS (
-            SELECT 1 FROM response_themes rt JOIN themes th ON th.id = rt.theme_id
-            WHERE rt.response_id = r.id AND th.owner_department_id = $1 AND th.archived_at IS NULL))
+            SELECT 1 FROM response_themes rt
+            WHERE rt.response_id = r.id
+              AND rt.theme_id = ANY (ARRAY(SELECT th.id FROM themes th
+                                         WHERE th.owner_department_id = $1 AND th.archived_at IS NULL))))
       AND ($2::uuid IS NULL OR EXISTS (
             SELECT 1 FROM response_themes rt WHERE rt.response_id = r.id AND rt.theme_id = $2))
       AND ($3::boolean IS NULL OR (r.score <= 6) = $3)
@@ -89,6 +91,23 @@ pub async fn count(
         .bind(detractors)
         .fetch_one(pool)
         .await
+}
+
+/// How many comments are attributed to the department, counted no further than `cap`
+/// (a page says "1,000+"): the count stops early instead of visiting every comment ever made.
+#[tracing::instrument(skip_all)]
+pub async fn count_up_to(pool: &PgPool, department: Uuid, cap: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(concatcp!(
+        "SELECT count(*) FROM (SELECT 1 ",
+        ATTRIBUTED,
+        " LIMIT $4) capped"
+    ))
+    .bind(department)
+    .bind(None::<Uuid>)
+    .bind(None::<bool>)
+    .bind(cap)
+    .fetch_one(pool)
+    .await
 }
 
 /// Themes that tag at least one of the department's comments (for the filter).
@@ -174,25 +193,46 @@ impl<'a> Scope<'a> {
     }
 }
 
-/// Customers' detractor comments of a scope over [$1, $2) (local days), optionally of one
-/// segment ($5), as `detractors`. The period's detractor comments are found through their
-/// own partial index, so the cost grows with them, not with all responses.
+/// The scopes as two parallel arrays of slugs ($4 touchpoints, $5 departments).
+fn scope_slugs(scopes: &[Scope<'_>]) -> (Vec<Option<String>>, Vec<Option<String>>) {
+    scopes
+        .iter()
+        .map(|scope| {
+            let (touchpoint, department) = scope.slugs();
+            (touchpoint.map(str::to_owned), department.map(str::to_owned))
+        })
+        .unzip()
+}
+
+/// Customers' detractor comments over [$1, $2) (local days), optionally of one segment
+/// ($3), as `scoped(n, id, submitted_at)`: one row per scope it belongs to, the scopes
+/// numbered from 1 in the order of $4 (touchpoint slugs) and $5 (department slugs). The
+/// period's detractor comments are found once, through their own partial index, for all
+/// scopes together: the cost grows with them, not with all responses or the scopes.
 const SCOPED_DETRACTORS: &str = r#"
     WITH bounds AS (
         SELECT $1::date::timestamp AT TIME ZONE zone AS low, $2::date::timestamp AT TIME ZONE zone AS high
         FROM (SELECT coalesce((SELECT time_zone FROM organisation), 'UTC') AS zone) z
-    ), department AS (
-        SELECT id FROM departments WHERE slug = $4
-    ), detractors AS (
-        SELECT r.* FROM responses r, bounds b
+    ), detractors AS MATERIALIZED (
+        SELECT r.id, r.touchpoint_id, r.submitted_at FROM responses r, bounds b
         WHERE r.survey_kind = 'customer' AND r.score <= 6 AND r.comment IS NOT NULL
           AND r.submitted_at >= b.low AND r.submitted_at < b.high
-          AND ($5::text IS NULL OR r.segment = $5)
-          AND (r.touchpoint_id IN (SELECT t.id FROM touchpoints t
-                                   WHERE t.slug = $3 OR t.owner_department_id = (SELECT id FROM department))
-               OR EXISTS (SELECT 1 FROM response_themes rt JOIN themes th ON th.id = rt.theme_id
-                          WHERE rt.response_id = r.id AND th.owner_department_id = (SELECT id FROM department)
-                            AND th.archived_at IS NULL))
+          AND ($3::text IS NULL OR r.segment = $3)
+    ), scopes AS (
+        SELECT s.n, s.touchpoint, d.id AS department
+        FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS s(touchpoint, department_slug, n)
+        LEFT JOIN departments d ON d.slug = s.department_slug
+    ), scoped AS (
+        SELECT s.n, r.id, r.submitted_at
+        FROM scopes s
+        JOIN touchpoints t ON t.slug = s.touchpoint OR t.owner_department_id = s.department
+        JOIN detractors r ON r.touchpoint_id = t.id
+        UNION
+        SELECT s.n, r.id, r.submitted_at
+        FROM scopes s
+        JOIN themes th ON th.owner_department_id = s.department AND th.archived_at IS NULL
+        JOIN response_themes rt ON rt.theme_id = th.id
+        JOIN detractors r ON r.id = rt.response_id
     )
 "#;
 
@@ -204,66 +244,104 @@ pub struct ThemeCount {
     pub comments: i64,
 }
 
-/// The `limit` themes tagging most of the scope's detractor comments over [from, to)
-/// (local days), most first.
-#[tracing::instrument(skip_all)]
-pub async fn top_detractor_themes(
-    pool: &PgPool,
-    scope: Scope<'_>,
-    segment: Option<&str>,
-    from: Date,
-    to: Date,
-    limit: i64,
-) -> Result<Vec<ThemeCount>, sqlx::Error> {
-    let (touchpoint, department) = scope.slugs();
-    sqlx::query_as::<_, ThemeCount>(concatcp!(
-        SCOPED_DETRACTORS,
-        r#"SELECT th.id, th.name, count(*) AS comments
-           FROM detractors r JOIN response_themes rt ON rt.response_id = r.id
-           JOIN themes th ON th.id = rt.theme_id AND th.archived_at IS NULL
-           GROUP BY th.id, th.name
-           ORDER BY count(*) DESC, lower(th.name)
-           LIMIT $6"#
-    ))
-    .bind(from)
-    .bind(to)
-    .bind(touchpoint)
-    .bind(department)
-    .bind(segment)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+/// A row for the scope numbered `n` (from 1).
+#[derive(sqlx::FromRow)]
+struct OfScope<T> {
+    n: i64,
+    #[sqlx(flatten)]
+    row: T,
 }
 
-/// The newest `limit` of the scope's detractor comments over [from, to) tagged with one
-/// of `themes`.
-#[tracing::instrument(skip_all)]
-pub async fn newest_detractors_with_themes(
+/// Rows of numbered scopes, as one list per scope, in the scopes' order.
+fn per_scope<T>(count: usize, rows: Vec<OfScope<T>>) -> Vec<Vec<T>> {
+    let mut lists: Vec<Vec<T>> = (0..count).map(|_| Vec::new()).collect();
+    for OfScope { n, row } in rows {
+        if let Some(list) = usize::try_from(n - 1).ok().and_then(|i| lists.get_mut(i)) {
+            list.push(row);
+        }
+    }
+    lists
+}
+
+/// For each scope, the `limit` themes tagging most of its detractor comments over
+/// [from, to) (local days), most first; in one query for all scopes.
+#[tracing::instrument(skip_all, fields(scopes = scopes.len()))]
+pub async fn top_detractor_themes(
     pool: &PgPool,
-    scope: Scope<'_>,
+    scopes: &[Scope<'_>],
     segment: Option<&str>,
     from: Date,
     to: Date,
-    themes: &[Uuid],
     limit: i64,
-) -> Result<Vec<Comment>, sqlx::Error> {
-    let (touchpoint, department) = scope.slugs();
-    sqlx::query_as::<_, Comment>(concatcp!(
+) -> Result<Vec<Vec<ThemeCount>>, sqlx::Error> {
+    let (touchpoints, departments) = scope_slugs(scopes);
+    let rows = sqlx::query_as::<_, OfScope<ThemeCount>>(concatcp!(
         SCOPED_DETRACTORS,
-        "SELECT r.id, r.score, r.comment, r.submitted_at, t.name AS touchpoint, r.segment, ",
-        THEME_NAMES,
-        r#"FROM detractors r LEFT JOIN touchpoints t ON t.id = r.touchpoint_id
-           WHERE EXISTS (SELECT 1 FROM response_themes rt WHERE rt.response_id = r.id AND rt.theme_id = ANY($6))
-           ORDER BY r.submitted_at DESC, r.id DESC
-           LIMIT $7"#
+        r#"SELECT n, id, name, comments FROM (
+               SELECT s.n, th.id, th.name, count(*) AS comments,
+                      row_number() OVER (PARTITION BY s.n ORDER BY count(*) DESC, lower(th.name)) AS rank
+               FROM scoped s JOIN response_themes rt ON rt.response_id = s.id
+               JOIN themes th ON th.id = rt.theme_id AND th.archived_at IS NULL
+               GROUP BY s.n, th.id, th.name
+           ) ranked
+           WHERE rank <= $6
+           ORDER BY n, rank"#
     ))
     .bind(from)
     .bind(to)
-    .bind(touchpoint)
-    .bind(department)
     .bind(segment)
+    .bind(touchpoints)
+    .bind(departments)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(per_scope(scopes.len(), rows))
+}
+
+/// For each scope, the newest `limit` of its detractor comments over [from, to) tagged
+/// with one of its `themes`; in one query for all scopes.
+#[tracing::instrument(skip_all, fields(scopes = scopes.len()))]
+pub async fn newest_detractors_with_themes(
+    pool: &PgPool,
+    scopes: &[(Scope<'_>, Vec<Uuid>)],
+    segment: Option<&str>,
+    from: Date,
+    to: Date,
+    limit: i64,
+) -> Result<Vec<Vec<Comment>>, sqlx::Error> {
+    let only: Vec<Scope<'_>> = scopes.iter().map(|(scope, _)| *scope).collect();
+    let (touchpoints, departments) = scope_slugs(&only);
+    // (scope number, theme) pairs.
+    let (numbers, themes): (Vec<i64>, Vec<Uuid>) = (1i64..)
+        .zip(scopes)
+        .flat_map(|(n, (_, themes))| themes.iter().map(move |theme| (n, *theme)))
+        .unzip();
+    let rows = sqlx::query_as::<_, OfScope<Comment>>(concatcp!(
+        SCOPED_DETRACTORS,
+        "SELECT ranked.n, r.id, r.score, r.comment, r.submitted_at, t.name AS touchpoint, r.segment, ",
+        THEME_NAMES,
+        r#"FROM (
+               SELECT s.n, s.id,
+                      row_number() OVER (PARTITION BY s.n ORDER BY s.submitted_at DESC, s.id DESC) AS rank
+               FROM scoped s
+               WHERE EXISTS (SELECT 1 FROM response_themes rt
+                             JOIN unnest($6::bigint[], $7::uuid[]) AS wanted(n, theme) ON wanted.theme = rt.theme_id
+                             WHERE rt.response_id = s.id AND wanted.n = s.n)
+           ) ranked
+           JOIN responses r ON r.id = ranked.id
+           LEFT JOIN touchpoints t ON t.id = r.touchpoint_id
+           WHERE ranked.rank <= $8
+           ORDER BY ranked.n, ranked.rank"#
+    ))
+    .bind(from)
+    .bind(to)
+    .bind(segment)
+    .bind(touchpoints)
+    .bind(departments)
+    .bind(numbers)
     .bind(themes)
     .bind(limit)
     .fetch_all(pool)
-    .await
+    .await?;
+    Ok(per_scope(scopes.len(), rows))
 }

@@ -107,13 +107,17 @@ async fn list(
     })
 }
 
+/// A department page counts its comments up to this many, then says "1,000+".
+const COMMENTS_COUNTED: i64 = 1_000;
+
 #[derive(askama::Template)]
 #[template(path = "departments/show.html")]
 pub struct DepartmentPage<'a> {
     pub layout: Layout,
     pub department: &'a DepartmentProfile,
     pub scorecard: &'a Scorecard,
-    /// The newest detractor and passive comments attributed to it, and how many there are.
+    /// The newest detractor and passive comments attributed to it, and how many there are
+    /// (counted up to one more than `COMMENTS_COUNTED`).
     pub latest_comments: &'a [Comment],
     pub comment_count: i64,
     /// The viewer heads this department (their own scorecard).
@@ -154,7 +158,7 @@ impl ScorecardData {
         let id = scorecard.department.id;
         Ok(Self {
             latest_comments: repo::comments::page(pool, id, None, None, None, 5).await?,
-            comment_count: repo::comments::count(pool, id, None, None).await?,
+            comment_count: repo::comments::count_up_to(pool, id, COMMENTS_COUNTED + 1).await?,
             panel: panel::load(pool, &scorecard.department, filter, today).await?,
             segments: crate::repo::metrics::segments(pool).await?,
             scorecard,
@@ -264,6 +268,15 @@ async fn build(
 }
 
 impl DepartmentPage<'_> {
+    /// "1,234" or, past the count's cap, "1,000+".
+    fn comment_count_words(&self) -> String {
+        if self.comment_count > COMMENTS_COUNTED {
+            format!("{}+", crate::web::thousands(COMMENTS_COUNTED))
+        } else {
+            crate::web::thousands(self.comment_count)
+        }
+    }
+
     /// Links to the usual periods up to today, keeping the segment.
     fn presets(&self) -> Vec<(String, &'static str)> {
         [

@@ -149,9 +149,17 @@ pub async fn load(pool: &PgPool, filter: &ExecutiveFilter) -> Result<Movers, sql
         up.len().saturating_sub(SHOWN_PER_DIRECTION),
         down.len().saturating_sub(SHOWN_PER_DIRECTION),
     );
+    let shown_up: Vec<Move> = up.into_iter().take(SHOWN_PER_DIRECTION).collect();
+    let rises = shown_up.len();
+    let shown = shown_up
+        .into_iter()
+        .chain(down.into_iter().take(SHOWN_PER_DIRECTION))
+        .collect();
+    let mut up = explain_all(pool, &now, shown).await?;
+    let down = up.split_off(rises);
     Ok(Movers {
-        up: explain_all(pool, &now, up).await?,
-        down: explain_all(pool, &now, down).await?,
+        up,
+        down,
         more_up,
         more_down,
         before_from: before.from,
@@ -159,49 +167,50 @@ pub async fn load(pool: &PgPool, filter: &ExecutiveFilter) -> Result<Movers, sql
     })
 }
 
-/// The first moves shown, explained.
+/// The moves shown, each with its top detractor themes and its newest comments tagged
+/// with them (two queries for all of them).
 async fn explain_all(
     pool: &PgPool,
     period: &ResponseFilter,
     moves: Vec<Move>,
 ) -> Result<Vec<Mover>, sqlx::Error> {
-    let mut movers = Vec::new();
-    for m in moves.into_iter().take(SHOWN_PER_DIRECTION) {
-        movers.push(explain(pool, period, m).await?);
+    if moves.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(movers)
-}
-
-/// Adds a move's top detractor themes and its newest comments tagged with them.
-async fn explain(pool: &PgPool, period: &ResponseFilter, m: Move) -> Result<Mover, sqlx::Error> {
-    let scope = match m.kind {
-        MoverKind::Touchpoint => Scope::Touchpoint(&m.slug),
-        MoverKind::Department => Scope::Department(&m.slug),
-    };
+    let scopes: Vec<Scope<'_>> = moves
+        .iter()
+        .map(|m| match m.kind {
+            MoverKind::Touchpoint => Scope::Touchpoint(&m.slug),
+            MoverKind::Department => Scope::Department(&m.slug),
+        })
+        .collect();
     let segment = period.segment.as_deref();
     let themes =
-        comments::top_detractor_themes(pool, scope, segment, period.from, period.to, TOP_THEMES)
+        comments::top_detractor_themes(pool, &scopes, segment, period.from, period.to, TOP_THEMES)
             .await?;
-    let ids: Vec<uuid::Uuid> = themes.iter().map(|t| t.id).collect();
-    let comments = if ids.is_empty() {
-        Vec::new()
-    } else {
-        comments::newest_detractors_with_themes(
-            pool,
-            scope,
-            segment,
-            period.from,
-            period.to,
-            &ids,
-            EXAMPLES,
-        )
-        .await?
-    };
-    Ok(Mover {
-        moved: m,
-        themes,
-        comments,
-    })
+    let wanted: Vec<(Scope<'_>, Vec<uuid::Uuid>)> = scopes
+        .iter()
+        .zip(&themes)
+        .map(|(scope, themes)| (*scope, themes.iter().map(|t| t.id).collect()))
+        .collect();
+    let comments = comments::newest_detractors_with_themes(
+        pool,
+        &wanted,
+        segment,
+        period.from,
+        period.to,
+        EXAMPLES,
+    )
+    .await?;
+    Ok(moves
+        .into_iter()
+        .zip(themes.into_iter().zip(comments))
+        .map(|(moved, (themes, comments))| Mover {
+            moved,
+            themes,
+            comments,
+        })
+        .collect())
 }
 
 #[cfg(test)]
