@@ -456,11 +456,15 @@ async fn a_departments_scorecard_gathers_its_numbers() {
     let s = setup().await;
     let pool = &s.app.db.pool;
     let today = time::macros::date!(2026 - 03 - 31);
+    let objectives = centric::services::metrics::objectives::evaluate_all(pool, today)
+        .await
+        .unwrap();
     let card = centric::services::metrics::scorecard::load(
         pool,
         "finance",
         today,
         &centric::services::metrics::scorecard::ScorecardFilter::last_90_days(today),
+        &objectives,
     )
     .await
     .unwrap()

@@ -10,7 +10,7 @@ use super::breakdown::{Breakdown, breakdown};
 use super::chargeback::{ReasonCharge, ledger};
 use super::incentives::{PlanProjection, project};
 use super::monthly::{ObjectiveTrend, nps_by_month, objective_trends, window_start};
-use super::objectives::{ObjectiveView, evaluate_all};
+use super::objectives::ObjectiveView;
 use super::{
     NpsSummary, Rules, TrendPoint, change_is_significant, first_of_month, next_first_of_month, nps,
 };
@@ -198,6 +198,7 @@ pub async fn load(
     slug: &str,
     today: Date,
     filter: &ScorecardFilter,
+    all_objectives: &[ObjectiveView],
 ) -> Result<Option<Scorecard>, sqlx::Error> {
     let Some(department) = departments::profile(pool, slug).await? else {
         return Ok(None);
@@ -255,7 +256,6 @@ pub async fn load(
         },
     )
     .await?;
-    let all_objectives = evaluate_all(pool, today).await?;
     let objectives: Vec<ObjectiveView> = all_objectives
         .iter()
         .filter(|o| o.owner_department.as_deref() == Some(slug))
@@ -263,7 +263,7 @@ pub async fn load(
         .collect();
     let objective_trends = objective_trends(pool, slug, today).await?;
     let own: Vec<uuid::Uuid> = objectives.iter().map(|o| o.id).collect();
-    let incentives = project(queries::plan_links(pool).await?, &all_objectives)
+    let incentives = project(queries::plan_links(pool).await?, all_objectives)
         .into_iter()
         .filter(|plan| plan.links.iter().any(|l| own.contains(&l.objective_id)))
         .collect();

@@ -531,7 +531,8 @@ async fn scorecard(
         today,
     )
     .map_err(invalid_parameters)?;
-    metrics::scorecard::load(&state.pool, &slug, today, &filter)
+    let objectives = metrics::objectives::evaluate_all(&state.pool, today).await?;
+    metrics::scorecard::load(&state.pool, &slug, today, &filter, &objectives)
         .await?
         .map(Json)
         .ok_or_else(|| {

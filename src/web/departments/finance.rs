@@ -2,8 +2,8 @@
 //! segment, and what the incentive plans are projected to cost next to the status of the
 //! objectives they pay on.
 
+use crate::services::metrics::objectives::ObjectiveView;
 use sqlx::PgPool;
-use time::Date;
 
 use crate::error::AppError;
 use crate::repo::metrics::Group;
@@ -20,11 +20,11 @@ pub struct FinancePanel {
 pub(super) async fn panel(
     pool: &PgPool,
     period: &PanelPeriod,
-    today: Date,
+    objectives: &[ObjectiveView],
 ) -> Result<FinancePanel, AppError> {
     Ok(FinancePanel {
         ledger: costs::chargeback(pool, period).await?,
         segments: customer_nps_by(pool, period, Group::Segment).await?,
-        plans: costs::plans(pool, today).await?,
+        plans: costs::plans(pool, objectives).await?,
     })
 }

@@ -29,6 +29,7 @@ use crate::repo::organisation;
 use crate::services::metrics::Share;
 use crate::services::metrics::correlation::Strength;
 use crate::services::metrics::objectives::ObjectiveView;
+use crate::services::metrics::objectives::evaluate_all;
 use crate::services::metrics::panels::theme_shares::Movement;
 use crate::services::metrics::scorecard::{self, Scorecard, ScorecardFilter, TouchpointNps};
 use crate::state::AppState;
@@ -152,14 +153,16 @@ impl ScorecardData {
         today: time::Date,
         filter: &ScorecardFilter,
     ) -> Result<Self, AppError> {
-        let scorecard = scorecard::load(pool, slug, today, filter)
+        // Evaluated once, for the scorecard and the Finance panel's plans.
+        let objectives = evaluate_all(pool, today).await?;
+        let scorecard = scorecard::load(pool, slug, today, filter, &objectives)
             .await?
             .ok_or(AppError::NotFound)?;
         let id = scorecard.department.id;
         Ok(Self {
             latest_comments: repo::comments::page(pool, id, None, None, None, 5).await?,
             comment_count: repo::comments::count_up_to(pool, id, COMMENTS_COUNTED + 1).await?,
-            panel: panel::load(pool, &scorecard.department, filter, today).await?,
+            panel: panel::load(pool, &scorecard.department, filter, &objectives).await?,
             segments: crate::repo::metrics::segments(pool).await?,
             scorecard,
         })
@@ -399,7 +402,8 @@ async fn export_csv(
         let message = format!("The scorecard was not exported: {field}: {message}.\n");
         return Ok((StatusCode::BAD_REQUEST, message).into_response());
     }
-    let scorecard = scorecard::load(&state.pool, &slug, today, &filter)
+    let objectives = evaluate_all(&state.pool, today).await?;
+    let scorecard = scorecard::load(&state.pool, &slug, today, &filter, &objectives)
         .await?
         .ok_or(AppError::NotFound)?;
     let disposition = format!(

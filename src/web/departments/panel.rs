@@ -1,6 +1,7 @@
 //! The part of a scorecard only HR, Finance, Legal and IT have, chosen by the department's
 //! business function and shown after the sections every department shares.
 
+use crate::services::metrics::objectives::ObjectiveView;
 use sqlx::PgPool;
 
 use super::channel::{self, ChannelPanel};
@@ -28,7 +29,7 @@ pub(super) async fn load(
     pool: &PgPool,
     department: &DepartmentProfile,
     filter: &ScorecardFilter,
-    today: time::Date,
+    objectives: &[ObjectiveView],
 ) -> Result<Option<DepartmentPanel>, AppError> {
     let Some(function) = department
         .business_function
@@ -43,7 +44,7 @@ pub(super) async fn load(
             DepartmentPanel::Hr(Box::new(hr::panel(pool, department, &period).await?))
         }
         BusinessFunction::Finance => {
-            DepartmentPanel::Finance(finance::panel(pool, &period, today).await?)
+            DepartmentPanel::Finance(finance::panel(pool, &period, objectives).await?)
         }
         BusinessFunction::Legal => {
             DepartmentPanel::Legal(channel::panel(pool, department, "document", &period).await?)

@@ -7,8 +7,7 @@ use sqlx::PgPool;
 use time::Date;
 
 use crate::repo::departments;
-use crate::repo::metrics as queries;
-use crate::services::metrics::objectives::{ObjectiveView, evaluate_all};
+use crate::services::metrics::objectives::ObjectiveView;
 
 /// A department's line: for each column, the objectives it owns that cascade from that
 /// column's objective (usually one; none leaves the cell empty).
@@ -85,8 +84,12 @@ pub fn arrange(
 
 /// Every objective evaluated as of today; `selected` (the filter's department) narrows
 /// the rows to that department.
-pub async fn load(pool: &PgPool, selected: Option<&str>) -> Result<ObjectivesMatrix, sqlx::Error> {
-    let today = queries::today(pool).await?;
+pub async fn load(
+    pool: &PgPool,
+    selected: Option<&str>,
+    objectives: Vec<ObjectiveView>,
+    today: Date,
+) -> Result<ObjectivesMatrix, sqlx::Error> {
     let departments: Vec<(String, String)> = departments::overview(pool)
         .await?
         .into_iter()
@@ -96,7 +99,7 @@ pub async fn load(pool: &PgPool, selected: Option<&str>) -> Result<ObjectivesMat
     let narrowed_to = selected.and(departments.first().map(|(_, name)| name.clone()));
     Ok(ObjectivesMatrix {
         narrowed_to,
-        ..arrange(evaluate_all(pool, today).await?, departments, today)
+        ..arrange(objectives, departments, today)
     })
 }
 

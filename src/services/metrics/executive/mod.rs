@@ -201,16 +201,19 @@ impl ExecutiveData {
         sort: departments::Sort,
     ) -> Result<Self, sqlx::Error> {
         let (org_name, counts) = organisation::summary(pool).await?;
+        // Evaluated once, for the matrix and the plans' payouts.
+        let today = crate::repo::metrics::today(pool).await?;
+        let objectives = super::objectives::evaluate_all(pool, today).await?;
         Ok(Self {
             org_name,
             counts,
             headline: headline::load(pool, filter).await?,
             side_by_side: departments::load(pool, filter, selected, sort).await?,
-            matrix: matrix::load(pool, selected).await?,
+            money: money::load(pool, filter, &objectives).await?,
+            matrix: matrix::load(pool, selected, objectives, today).await?,
             trend: trend::load(pool, filter).await?,
             movers: movers::load(pool, filter).await?,
             internal_chain: chain::load(pool, filter).await?,
-            money: money::load(pool, filter).await?,
             segments: crate::repo::metrics::segments(pool).await?,
             departments: crate::repo::departments::overview(pool).await?,
         })

@@ -4,7 +4,7 @@
 use sqlx::PgPool;
 
 use super::ExecutiveFilter;
-use crate::repo::metrics as queries;
+use crate::services::metrics::objectives::ObjectiveView;
 use crate::services::metrics::panels::costs::{self, Ledger, PlanCosts};
 
 #[derive(Debug, Clone)]
@@ -15,10 +15,13 @@ pub struct Money {
     pub plans: PlanCosts,
 }
 
-pub async fn load(pool: &PgPool, filter: &ExecutiveFilter) -> Result<Money, sqlx::Error> {
-    let today = queries::today(pool).await?;
+pub async fn load(
+    pool: &PgPool,
+    filter: &ExecutiveFilter,
+    objectives: &[ObjectiveView],
+) -> Result<Money, sqlx::Error> {
     Ok(Money {
         ledger: costs::ledger_over(pool, filter.responses.from, filter.responses.to).await?,
-        plans: costs::plans(pool, today).await?,
+        plans: costs::plans(pool, objectives).await?,
     })
 }

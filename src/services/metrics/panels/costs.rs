@@ -7,7 +7,7 @@ use time::Date;
 
 use super::super::chargeback::{DepartmentCharge, ledger};
 use super::super::incentives::{LinkProjection, PlanProjection, project};
-use super::super::objectives::{ObjectiveView, evaluate_all};
+use super::super::objectives::ObjectiveView;
 use super::PanelPeriod;
 use crate::repo::metrics as queries;
 
@@ -60,9 +60,8 @@ pub struct PlanCosts {
     pub target: f64,
 }
 
-pub async fn plans(pool: &PgPool, today: Date) -> Result<PlanCosts, sqlx::Error> {
-    let objectives = evaluate_all(pool, today).await?;
-    let plans: Vec<PlanCost> = project(queries::plan_links(pool).await?, &objectives)
+pub async fn plans(pool: &PgPool, objectives: &[ObjectiveView]) -> Result<PlanCosts, sqlx::Error> {
+    let plans: Vec<PlanCost> = project(queries::plan_links(pool).await?, objectives)
         .into_iter()
         .map(|plan| PlanCost {
             objectives: plan
