@@ -244,104 +244,118 @@ pub struct ThemeCount {
     pub comments: i64,
 }
 
-/// A row for the scope numbered `n` (from 1).
+/// What explains a scope's move: its top detractor themes and newest comments with them.
+#[derive(Debug, Clone, Default)]
+pub struct Explained {
+    pub themes: Vec<ThemeCount>,
+    pub comments: Vec<Comment>,
+}
+
+/// One row of `explain`: a top theme, or an example comment, of the scope numbered `n`.
 #[derive(sqlx::FromRow)]
-struct OfScope<T> {
+struct ExplainRow {
     n: i64,
-    #[sqlx(flatten)]
-    row: T,
+    theme_id: Option<Uuid>,
+    theme_name: Option<String>,
+    theme_comments: Option<i64>,
+    id: Option<i64>,
+    score: Option<i16>,
+    comment: Option<String>,
+    submitted_at: Option<OffsetDateTime>,
+    touchpoint: Option<String>,
+    segment: Option<String>,
+    themes: Option<Vec<String>>,
 }
 
-/// Rows of numbered scopes, as one list per scope, in the scopes' order.
-fn per_scope<T>(count: usize, rows: Vec<OfScope<T>>) -> Vec<Vec<T>> {
-    let mut lists: Vec<Vec<T>> = (0..count).map(|_| Vec::new()).collect();
-    for OfScope { n, row } in rows {
-        if let Some(list) = usize::try_from(n - 1).ok().and_then(|i| lists.get_mut(i)) {
-            list.push(row);
-        }
-    }
-    lists
-}
-
-/// For each scope, the `limit` themes tagging most of its detractor comments over
-/// [from, to) (local days), most first; in one query for all scopes.
+/// For each scope, over [from, to) (local days): the `top` themes tagging most of its
+/// detractor comments (most first), and its newest `examples` detractor comments tagged
+/// with one of them. One query for all scopes: the period's detractor comments are found
+/// and tagged once.
 #[tracing::instrument(skip_all, fields(scopes = scopes.len()))]
-pub async fn top_detractor_themes(
+pub async fn explain(
     pool: &PgPool,
     scopes: &[Scope<'_>],
     segment: Option<&str>,
     from: Date,
     to: Date,
-    limit: i64,
-) -> Result<Vec<Vec<ThemeCount>>, sqlx::Error> {
+    top: i64,
+    examples: i64,
+) -> Result<Vec<Explained>, sqlx::Error> {
     let (touchpoints, departments) = scope_slugs(scopes);
-    let rows = sqlx::query_as::<_, OfScope<ThemeCount>>(concatcp!(
+    let rows = sqlx::query_as::<_, ExplainRow>(concatcp!(
         SCOPED_DETRACTORS,
-        r#"SELECT n, id, name, comments FROM (
-               SELECT s.n, th.id, th.name, count(*) AS comments,
-                      row_number() OVER (PARTITION BY s.n ORDER BY count(*) DESC, lower(th.name)) AS rank
-               FROM scoped s JOIN response_themes rt ON rt.response_id = s.id
-               JOIN themes th ON th.id = rt.theme_id AND th.archived_at IS NULL
-               GROUP BY s.n, th.id, th.name
-           ) ranked
-           WHERE rank <= $6
-           ORDER BY n, rank"#
-    ))
-    .bind(from)
-    .bind(to)
-    .bind(segment)
-    .bind(touchpoints)
-    .bind(departments)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    Ok(per_scope(scopes.len(), rows))
-}
-
-/// For each scope, the newest `limit` of its detractor comments over [from, to) tagged
-/// with one of its `themes`; in one query for all scopes.
-#[tracing::instrument(skip_all, fields(scopes = scopes.len()))]
-pub async fn newest_detractors_with_themes(
-    pool: &PgPool,
-    scopes: &[(Scope<'_>, Vec<Uuid>)],
-    segment: Option<&str>,
-    from: Date,
-    to: Date,
-    limit: i64,
-) -> Result<Vec<Vec<Comment>>, sqlx::Error> {
-    let only: Vec<Scope<'_>> = scopes.iter().map(|(scope, _)| *scope).collect();
-    let (touchpoints, departments) = scope_slugs(&only);
-    // (scope number, theme) pairs.
-    let (numbers, themes): (Vec<i64>, Vec<Uuid>) = (1i64..)
-        .zip(scopes)
-        .flat_map(|(n, (_, themes))| themes.iter().map(move |theme| (n, *theme)))
-        .unzip();
-    let rows = sqlx::query_as::<_, OfScope<Comment>>(concatcp!(
-        SCOPED_DETRACTORS,
-        "SELECT ranked.n, r.id, r.score, r.comment, r.submitted_at, t.name AS touchpoint, r.segment, ",
+        r#", tagged AS (
+            SELECT s.n, s.id, s.submitted_at, th.id AS theme, th.name
+            FROM scoped s JOIN response_themes rt ON rt.response_id = s.id
+            JOIN themes th ON th.id = rt.theme_id AND th.archived_at IS NULL
+        ), top AS (
+            SELECT n, theme, name, comments, rank FROM (
+                SELECT n, theme, name, count(*) AS comments,
+                       row_number() OVER (PARTITION BY n ORDER BY count(*) DESC, lower(name)) AS rank
+                FROM tagged GROUP BY n, theme, name
+            ) ranked
+            WHERE rank <= $6
+        ), examples AS (
+            SELECT n, id, rank FROM (
+                SELECT n, id, row_number() OVER (PARTITION BY n ORDER BY submitted_at DESC, id DESC) AS rank
+                FROM (SELECT DISTINCT t.n, t.id, t.submitted_at
+                      FROM tagged t JOIN top ON top.n = t.n AND top.theme = t.theme) with_top_theme
+            ) ranked
+            WHERE rank <= $7
+        )
+        SELECT n, 0 AS part, rank, theme AS theme_id, name AS theme_name, comments AS theme_comments,
+               NULL::bigint AS id, NULL::smallint AS score, NULL::text AS comment,
+               NULL::timestamptz AS submitted_at, NULL::text AS touchpoint, NULL::text AS segment,
+               NULL::text[] AS themes
+        FROM top
+        UNION ALL
+        SELECT e.n, 1, e.rank, NULL, NULL, NULL, r.id, r.score, r.comment, r.submitted_at,
+               t.name, r.segment, "#,
         THEME_NAMES,
-        r#"FROM (
-               SELECT s.n, s.id,
-                      row_number() OVER (PARTITION BY s.n ORDER BY s.submitted_at DESC, s.id DESC) AS rank
-               FROM scoped s
-               WHERE EXISTS (SELECT 1 FROM response_themes rt
-                             JOIN unnest($6::bigint[], $7::uuid[]) AS wanted(n, theme) ON wanted.theme = rt.theme_id
-                             WHERE rt.response_id = s.id AND wanted.n = s.n)
-           ) ranked
-           JOIN responses r ON r.id = ranked.id
+        r#"FROM examples e JOIN responses r ON r.id = e.id
            LEFT JOIN touchpoints t ON t.id = r.touchpoint_id
-           WHERE ranked.rank <= $8
-           ORDER BY ranked.n, ranked.rank"#
+           ORDER BY n, part, rank"#
     ))
     .bind(from)
     .bind(to)
     .bind(segment)
     .bind(touchpoints)
     .bind(departments)
-    .bind(numbers)
-    .bind(themes)
-    .bind(limit)
+    .bind(top)
+    .bind(examples)
     .fetch_all(pool)
     .await?;
-    Ok(per_scope(scopes.len(), rows))
+    let mut explained = vec![Explained::default(); scopes.len()];
+    for row in rows {
+        let Some(scope) = usize::try_from(row.n - 1)
+            .ok()
+            .and_then(|i| explained.get_mut(i))
+        else {
+            continue;
+        };
+        match (
+            row.theme_id,
+            row.theme_name,
+            row.id,
+            row.comment,
+            row.submitted_at,
+        ) {
+            (Some(id), Some(name), ..) => scope.themes.push(ThemeCount {
+                id,
+                name,
+                comments: row.theme_comments.unwrap_or_default(),
+            }),
+            (_, _, Some(id), Some(comment), Some(submitted_at)) => scope.comments.push(Comment {
+                id,
+                score: row.score.unwrap_or_default(),
+                comment,
+                submitted_at,
+                touchpoint: row.touchpoint,
+                segment: row.segment,
+                themes: row.themes.unwrap_or_default(),
+            }),
+            _ => {}
+        }
+    }
+    Ok(explained)
 }

@@ -168,7 +168,7 @@ pub async fn load(pool: &PgPool, filter: &ExecutiveFilter) -> Result<Movers, sql
 }
 
 /// The moves shown, each with its top detractor themes and its newest comments tagged
-/// with them (two queries for all of them).
+/// with them (one query for all of them).
 async fn explain_all(
     pool: &PgPool,
     period: &ResponseFilter,
@@ -184,31 +184,23 @@ async fn explain_all(
             MoverKind::Department => Scope::Department(&m.slug),
         })
         .collect();
-    let segment = period.segment.as_deref();
-    let themes =
-        comments::top_detractor_themes(pool, &scopes, segment, period.from, period.to, TOP_THEMES)
-            .await?;
-    let wanted: Vec<(Scope<'_>, Vec<uuid::Uuid>)> = scopes
-        .iter()
-        .zip(&themes)
-        .map(|(scope, themes)| (*scope, themes.iter().map(|t| t.id).collect()))
-        .collect();
-    let comments = comments::newest_detractors_with_themes(
+    let explained = comments::explain(
         pool,
-        &wanted,
-        segment,
+        &scopes,
+        period.segment.as_deref(),
         period.from,
         period.to,
+        TOP_THEMES,
         EXAMPLES,
     )
     .await?;
     Ok(moves
         .into_iter()
-        .zip(themes.into_iter().zip(comments))
-        .map(|(moved, (themes, comments))| Mover {
+        .zip(explained)
+        .map(|(moved, explained)| Mover {
             moved,
-            themes,
-            comments,
+            themes: explained.themes,
+            comments: explained.comments,
         })
         .collect())
 }
