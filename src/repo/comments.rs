@@ -206,9 +206,9 @@ fn scope_slugs(scopes: &[Scope<'_>]) -> (Vec<Option<String>>, Vec<Option<String>
 
 /// Customers' detractor comments over [$1, $2) (local days), optionally of one segment
 /// ($3), as `scoped(n, id, submitted_at)`: one row per scope it belongs to, the scopes
-/// numbered from 1 in the order of $4 (touchpoint slugs) and $5 (department slugs). The
-/// period's detractor comments are found once, through their own partial index, for all
-/// scopes together: the cost grows with them, not with all responses or the scopes.
+/// numbered from 1 in the order of $4 (touchpoint slugs) and $5 (department slugs). Only
+/// the period's newest $8 are read, once, through their own partial index (newest first),
+/// for all scopes together: the cost is bounded, whatever the period and the data size.
 const SCOPED_DETRACTORS: &str = r#"
     WITH bounds AS (
         SELECT $1::date::timestamp AT TIME ZONE zone AS low, $2::date::timestamp AT TIME ZONE zone AS high
@@ -218,6 +218,8 @@ const SCOPED_DETRACTORS: &str = r#"
         WHERE r.survey_kind = 'customer' AND r.score <= 6 AND r.comment IS NOT NULL
           AND r.submitted_at >= b.low AND r.submitted_at < b.high
           AND ($3::text IS NULL OR r.segment = $3)
+        ORDER BY r.submitted_at DESC
+        LIMIT $8
     ), scopes AS (
         SELECT s.n, s.touchpoint, d.id AS department
         FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS s(touchpoint, department_slug, n)
@@ -255,6 +257,7 @@ pub struct Explained {
 #[derive(sqlx::FromRow)]
 struct ExplainRow {
     n: i64,
+    sampled: bool,
     theme_id: Option<Uuid>,
     theme_name: Option<String>,
     theme_comments: Option<i64>,
@@ -267,10 +270,16 @@ struct ExplainRow {
     themes: Option<Vec<String>>,
 }
 
+/// The period's newest detractor comments `explain` reads at most. A company-wide period
+/// can hold millions; the newest 20,000 tell which themes drive a move now, and reading
+/// them costs the same at any data size.
+pub const EXPLAIN_SAMPLE: i64 = 20_000;
+
 /// For each scope, over [from, to) (local days): the `top` themes tagging most of its
 /// detractor comments (most first), and its newest `examples` detractor comments tagged
-/// with one of them. One query for all scopes: the period's detractor comments are found
-/// and tagged once.
+/// with one of them; and whether the period held more detractor comments than the
+/// `EXPLAIN_SAMPLE` newest read. One query for all scopes: the period's detractor comments
+/// are found and tagged once.
 #[tracing::instrument(skip_all, fields(scopes = scopes.len()))]
 pub async fn explain(
     pool: &PgPool,
@@ -280,7 +289,7 @@ pub async fn explain(
     to: Date,
     top: i64,
     examples: i64,
-) -> Result<Vec<Explained>, sqlx::Error> {
+) -> Result<(Vec<Explained>, bool), sqlx::Error> {
     let (touchpoints, departments) = scope_slugs(scopes);
     let rows = sqlx::query_as::<_, ExplainRow>(concatcp!(
         SCOPED_DETRACTORS,
@@ -303,13 +312,13 @@ pub async fn explain(
             ) ranked
             WHERE rank <= $7
         )
-        SELECT n, 0 AS part, rank, theme AS theme_id, name AS theme_name, comments AS theme_comments,
+        SELECT n, 0 AS part, rank, (SELECT count(*) FROM detractors) >= $8 AS sampled, theme AS theme_id, name AS theme_name, comments AS theme_comments,
                NULL::bigint AS id, NULL::smallint AS score, NULL::text AS comment,
                NULL::timestamptz AS submitted_at, NULL::text AS touchpoint, NULL::text AS segment,
                NULL::text[] AS themes
         FROM top
         UNION ALL
-        SELECT e.n, 1, e.rank, NULL, NULL, NULL, r.id, r.score, r.comment, r.submitted_at,
+        SELECT e.n, 1, e.rank, (SELECT count(*) FROM detractors) >= $8, NULL, NULL, NULL, r.id, r.score, r.comment, r.submitted_at,
                t.name, r.segment, "#,
         THEME_NAMES,
         r#"FROM examples e JOIN responses r ON r.id = e.id
@@ -323,8 +332,10 @@ pub async fn explain(
     .bind(departments)
     .bind(top)
     .bind(examples)
+    .bind(EXPLAIN_SAMPLE)
     .fetch_all(pool)
     .await?;
+    let sampled = rows.iter().any(|row| row.sampled);
     let mut explained = vec![Explained::default(); scopes.len()];
     for row in rows {
         let Some(scope) = usize::try_from(row.n - 1)
@@ -357,5 +368,5 @@ pub async fn explain(
             _ => {}
         }
     }
-    Ok(explained)
+    Ok((explained, sampled))
 }

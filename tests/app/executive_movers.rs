@@ -530,3 +530,67 @@ async fn without_data_the_three_sections_read_as_finished() {
     assert!(page.contains("No service contacts in this period"));
     assert!(page.contains("No incentive plans yet"));
 }
+
+#[tokio::test]
+async fn a_movers_themes_come_from_the_periods_newest_detractor_comments_only() {
+    use centric::repo::comments::{EXPLAIN_SAMPLE, Scope, explain};
+    let app = crate::helpers::spawn_app().await;
+    let pool = &app.db.pool;
+    add_organisation(pool, "UTC").await;
+    let finance = add_department(pool, "finance", "Finance", "front-line").await;
+    let invoice = add_touchpoint(pool, "invoice", "Invoice", finance).await;
+    let survey = add_survey(pool, "invoice-nps", "customer", Some(invoice), None).await;
+    for (name, keyword) in [("Billing", "bill"), ("Delays", "late")] {
+        sqlx::query("INSERT INTO themes (name, keywords) VALUES ($1, ARRAY[$2])")
+            .bind(name)
+            .bind(keyword)
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+    // The newest EXPLAIN_SAMPLE detractors wrote about the bill; the oldest one, about delays.
+    let now = OffsetDateTime::now_utc();
+    let answer = |minutes: i64, comment: &str| NewResponse {
+        touchpoint_id: Some(invoice),
+        comment: Some(comment.to_owned()),
+        ..customer_response(survey, 2, now - Duration::minutes(minutes))
+    };
+    let mut rows: Vec<NewResponse> = (0..EXPLAIN_SAMPLE)
+        .map(|i| answer(i + 1, "the bill was wrong"))
+        .collect();
+    // 20,000 minutes is under 14 days; the oldest is 20 days old.
+    rows.push(answer(20 * 24 * 60, "the engineer came late"));
+    for batch in rows.chunks(5_000) {
+        store_responses(pool, batch).await;
+    }
+    let today = now.date();
+    let from = today - Duration::days(30);
+    let to = today + Duration::days(1);
+    let scopes = [Scope::Touchpoint("invoice")];
+    let (explained, sampled) = explain(pool, &scopes, None, from, to, 3, 2).await.unwrap();
+    assert!(sampled, "more detractor comments than the sample");
+    let themes: Vec<(&str, i64)> = explained[0]
+        .themes
+        .iter()
+        .map(|t| (t.name.as_str(), t.comments))
+        .collect();
+    assert_eq!(
+        themes,
+        [("Billing", EXPLAIN_SAMPLE)],
+        "the oldest is outside the sample"
+    );
+    assert_eq!(explained[0].comments.len(), 2);
+    assert!(explained[0].comments[0].submitted_at > explained[0].comments[1].submitted_at);
+
+    // Over a period holding only the oldest comment, nothing is left out.
+    let (explained, sampled) = explain(pool, &scopes, None, from, today - Duration::days(15), 3, 2)
+        .await
+        .unwrap();
+    assert!(!sampled);
+    let themes: Vec<(&str, i64)> = explained[0]
+        .themes
+        .iter()
+        .map(|t| (t.name.as_str(), t.comments))
+        .collect();
+    assert_eq!(themes, [("Delays", 1)]);
+}

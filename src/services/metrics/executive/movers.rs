@@ -43,6 +43,9 @@ pub struct Movers {
     /// Significant moves beyond the ones shown, per direction.
     pub more_up: usize,
     pub more_down: usize,
+    /// The themes and comments come from the period's newest detractor comments only
+    /// (`comments::EXPLAIN_SAMPLE`), the period holding more.
+    pub sampled: bool,
     /// The period before: first day and the day after its last.
     pub before_from: Date,
     pub before_to: Date,
@@ -155,11 +158,12 @@ pub async fn load(pool: &PgPool, filter: &ExecutiveFilter) -> Result<Movers, sql
         .into_iter()
         .chain(down.into_iter().take(SHOWN_PER_DIRECTION))
         .collect();
-    let mut up = explain_all(pool, &now, shown).await?;
+    let (mut up, sampled) = explain_all(pool, &now, shown).await?;
     let down = up.split_off(rises);
     Ok(Movers {
         up,
         down,
+        sampled,
         more_up,
         more_down,
         before_from: before.from,
@@ -173,9 +177,9 @@ async fn explain_all(
     pool: &PgPool,
     period: &ResponseFilter,
     moves: Vec<Move>,
-) -> Result<Vec<Mover>, sqlx::Error> {
+) -> Result<(Vec<Mover>, bool), sqlx::Error> {
     if moves.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), false));
     }
     let scopes: Vec<Scope<'_>> = moves
         .iter()
@@ -184,7 +188,7 @@ async fn explain_all(
             MoverKind::Department => Scope::Department(&m.slug),
         })
         .collect();
-    let explained = comments::explain(
+    let (explained, sampled) = comments::explain(
         pool,
         &scopes,
         period.segment.as_deref(),
@@ -194,7 +198,7 @@ async fn explain_all(
         EXAMPLES,
     )
     .await?;
-    Ok(moves
+    let movers = moves
         .into_iter()
         .zip(explained)
         .map(|(moved, explained)| Mover {
@@ -202,7 +206,8 @@ async fn explain_all(
             themes: explained.themes,
             comments: explained.comments,
         })
-        .collect())
+        .collect();
+    Ok((movers, sampled))
 }
 
 #[cfg(test)]
