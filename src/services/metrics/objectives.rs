@@ -51,18 +51,12 @@ pub struct ObjectiveView {
 /// Every objective, evaluated as of `today` (in the organisation's time zone).
 pub async fn evaluate_all(pool: &PgPool, today: Date) -> Result<Vec<ObjectiveView>, sqlx::Error> {
     let (min_sample, anonymity) = queries::thresholds(pool).await?;
-    // Objectives cascading from one another often count the same responses (the
-    // organisation's NPS this year): each scope is counted once.
-    let mut counted = CountedScopes::new();
     let mut views = Vec::new();
     for row in queries::objectives(pool).await? {
-        views.push(evaluate(pool, row, today, min_sample, anonymity, &mut counted).await?);
+        views.push(evaluate(pool, row, today, min_sample, anonymity).await?);
     }
     Ok(views)
 }
-
-/// Customer counts already read while evaluating, by their filter.
-type CountedScopes = std::collections::HashMap<String, Counts>;
 
 async fn evaluate(
     pool: &PgPool,
@@ -70,14 +64,13 @@ async fn evaluate(
     today: Date,
     min_sample: i32,
     anonymity: i32,
-    counted: &mut CountedScopes,
 ) -> Result<ObjectiveView, sqlx::Error> {
     let to = (today + time::Duration::days(1)).min(row.period_end);
     let length = (row.period_end - row.period_start).whole_days().max(1) as f64;
     let elapsed = ((today - row.period_start).whole_days() as f64 / length).clamp(0.0, 1.0);
     let mut view = Measured::default();
     if to > row.period_start {
-        view = measure(pool, &row, to, min_sample, anonymity, counted).await?;
+        view = measure(pool, &row, to, min_sample, anonymity).await?;
     }
     let progress = view
         .value
@@ -180,21 +173,12 @@ async fn measure(
     to: Date,
     min_sample: i32,
     anonymity: i32,
-    counted: &mut CountedScopes,
 ) -> Result<Measured, sqlx::Error> {
     let from = row.period_start;
     if let Some(filter) = survey_scope(row, from, to) {
         let rules = survey_rules(row, min_sample, anonymity);
         let counts: Counts = if !rules.protects_anonymity {
-            let key = format!("{filter:?}");
-            match counted.get(&key) {
-                Some(counts) => *counts,
-                None => {
-                    let counts = queries::counts(pool, &filter).await?;
-                    counted.insert(key, counts);
-                    counts
-                }
-            }
+            queries::counts(pool, &filter).await?
         } else {
             // People's answers: whole months only, hidden if any month is a small group
             // (so that no two days' values can be subtracted to reveal one answer).
@@ -256,14 +240,6 @@ pub async fn current_interval(
         period_end: today + time::Duration::days(1),
         ..row.clone()
     };
-    let measured = measure(
-        pool,
-        &recent,
-        recent.period_end,
-        min_sample,
-        anonymity,
-        &mut CountedScopes::new(),
-    )
-    .await?;
+    let measured = measure(pool, &recent, recent.period_end, min_sample, anonymity).await?;
     Ok(measured.ci_low.zip(measured.ci_high))
 }
