@@ -9,43 +9,32 @@
 //! afresh.
 
 use std::future::Future;
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::http::{StatusCode, Uri};
 use axum::response::{Html, Response};
-use moka::future::Cache;
 
 use crate::error::AppError;
-use crate::repo::data_version::DataVersion;
+use crate::services::page_cache::PageCache;
 use crate::web::caller::Caller;
 use crate::web::freshness::Reader;
 
-/// At most this many bytes of pages are kept (a dashboard is about 115 KB), each for at
-/// most a minute.
+/// At most this many bytes of pages are kept (a dashboard is about 115 KB).
 const BUDGET_BYTES: u64 = 32 * 1024 * 1024;
-const TIME_TO_LIVE: Duration = Duration::from_secs(60);
 
-#[derive(Clone)]
 struct Rendered {
     status: StatusCode,
     body: Bytes,
 }
 
 pub struct RenderedPages {
-    pages: Cache<(DataVersion, String), Rendered>,
+    pages: PageCache<Rendered>,
 }
 
 impl Default for RenderedPages {
     fn default() -> Self {
         Self {
-            pages: Cache::builder()
-                .weigher(|key: &(DataVersion, String), page: &Rendered| {
-                    u32::try_from(key.1.len() + page.body.len()).unwrap_or(u32::MAX)
-                })
-                .max_capacity(BUDGET_BYTES)
-                .time_to_live(TIME_TO_LIVE)
-                .build(),
+            pages: PageCache::with_budget(BUDGET_BYTES, |page| page.body.len()),
         }
     }
 }
@@ -69,15 +58,14 @@ impl RenderedPages {
         let key = format!("{}|{}|{uri}", user.id, reader.snapshot.today);
         let page = self
             .pages
-            .try_get_with((reader.snapshot.version, key), async {
+            .get_or_load(reader.snapshot.version, key, async {
                 let (status, Html(body)) = render.await?;
-                Ok::<_, AppError>(Rendered {
+                Ok(Rendered {
                     status,
                     body: Bytes::from(body),
                 })
             })
-            .await
-            .map_err(AppError::from)?;
-        Ok(reader.mark((page.status, Html(page.body))))
+            .await?;
+        Ok(reader.mark((page.status, Html(page.body.clone()))))
     }
 }
