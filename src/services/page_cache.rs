@@ -133,6 +133,17 @@ mod tests {
         PageCache::new(Cache::builder().max_capacity(10), Duration::from_millis(50))
     }
 
+    /// A cache holding 1 under "k", past its freshness.
+    async fn expired() -> PageCache<u32> {
+        let cache = short_lived();
+        cache
+            .get_or_load(VERSION, "k".into(), async { Ok(1) })
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        cache
+    }
+
     #[tokio::test]
     async fn a_fresh_entry_is_served_without_loading() {
         let cache = short_lived();
@@ -149,12 +160,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_expired_entry_is_recomputed_by_one_request_while_the_others_get_the_old_one() {
-        let cache = Arc::new(short_lived());
-        cache
-            .get_or_load(VERSION, "k".into(), async { Ok(1) })
-            .await
-            .unwrap();
-        tokio::time::sleep(Duration::from_millis(60)).await;
+        let cache = Arc::new(expired().await);
         let release = Arc::new(tokio::sync::Notify::new());
         let refresher = tokio::spawn({
             let (cache, release) = (cache.clone(), release.clone());
@@ -186,12 +192,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_recomputation_dropped_halfway_leaves_the_next_request_to_try_again() {
-        let cache = short_lived();
-        cache
-            .get_or_load(VERSION, "k".into(), async { Ok(1) })
-            .await
-            .unwrap();
-        tokio::time::sleep(Duration::from_millis(60)).await;
+        let cache = expired().await;
         let never = cache.get_or_load(VERSION, "k".into(), std::future::pending());
         assert!(
             tokio::time::timeout(Duration::from_millis(10), never)
@@ -207,12 +208,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_recomputation_leaves_the_next_request_to_try_again() {
-        let cache = short_lived();
-        cache
-            .get_or_load(VERSION, "k".into(), async { Ok(1) })
-            .await
-            .unwrap();
-        tokio::time::sleep(Duration::from_millis(60)).await;
+        let cache = expired().await;
         let failed = cache
             .get_or_load(VERSION, "k".into(), async { Err(AppError::NotFound) })
             .await;

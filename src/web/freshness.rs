@@ -60,7 +60,10 @@ pub async fn snapshot_first(
                 .await
         }
         // Without it everything is read from PostgreSQL, which answers or fails as usual.
-        Err(_) => next.run(request).await,
+        Err(error) => {
+            tracing::warn!(%error, "could not read the data version first");
+            next.run(request).await
+        }
     }
 }
 
