@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use std::io::BufRead;
 
 use crate::config::{DatabaseSettings, ServerSettings};
-use crate::db::{Database, demo};
+use crate::db::{Database, backup, demo};
 use crate::repo::audit::Actor;
 use crate::services::accounts::{self, NewUserRequest};
 use crate::services::api_ingest::Kind;
@@ -48,6 +48,19 @@ pub enum Command {
     /// Import a CSV file: every row is checked first; one bad row and nothing is written.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Write a backup of the whole database to FILE (pg_dump custom format; sign-ins are
+    /// not included). See README, "Backups and recovery".
+    Backup { file: std::path::PathBuf },
+    /// Replace the database's contents with a backup made by `centric backup`, in one
+    /// transaction, then migrate it. Stop `centric serve` first.
+    Restore { file: std::path::PathBuf },
+    /// Compare the rollups dashboards read with a recount of every response and contact;
+    /// exits non-zero if they differ, unless --repair rebuilt them.
+    Check {
+        /// Rebuild rollups that differ (writers wait while it runs).
+        #[arg(long)]
+        repair: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -138,9 +151,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         migrated = database.migrate() => match migrated {
             Err(error) => Err(error.into()),
             // The server reacts to signals itself and drains before it returns.
-            Ok(()) if matches!(command, Command::Serve(_)) => execute(command, &database).await,
+            Ok(()) if matches!(command, Command::Serve(_)) => execute(command, &database, &cli.database).await,
             Ok(()) => tokio::select! {
-                done = execute(command, &database) => done,
+                done = execute(command, &database, &cli.database) => done,
                 () = shutdown_signal() => Err(interrupted()),
             },
         },
@@ -156,7 +169,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn execute(command: Command, database: &Database) -> anyhow::Result<()> {
+async fn execute(
+    command: Command,
+    database: &Database,
+    settings: &DatabaseSettings,
+) -> anyhow::Result<()> {
     let pool = &database.pool;
     match command {
         Command::Serve(args) => {
@@ -262,11 +279,49 @@ async fn execute(command: Command, database: &Database) -> anyhow::Result<()> {
                 );
             }
         }
+        Command::Backup { file } => {
+            let written = backup::backup(database, settings, &file).await?;
+            println!("wrote {} ({} bytes)", file.display(), written.bytes);
+        }
+        Command::Restore { file } => {
+            backup::restore(database, settings, &file).await?;
+            println!("restored {}", file.display());
+        }
+        Command::Check { repair } => check(database, repair).await?,
         Command::Token(TokenCommand::Revoke { prefix }) => {
             accounts::revoke_token(pool, &prefix, &Actor::Cli).await?;
             tracing::info!(%prefix, "token revoked");
         }
     }
+    Ok(())
+}
+
+/// Reports rollup drift; with `repair`, rebuilds the rollups and reports the result.
+async fn check(database: &Database, repair: bool) -> anyhow::Result<()> {
+    use crate::repo::rollups;
+    // Without the pool's statement timeout: a recount reads every row.
+    let mut conn = database.maintenance_connection().await?;
+    let found = rollups::drift(&mut conn).await?;
+    let describe = |drift: rollups::Drift| {
+        format!(
+            "{} response rollup rows and {} contact rollup rows differ from a recount",
+            drift.response_rows, drift.contact_rows
+        )
+    };
+    if found.is_none() {
+        println!("rollups agree with a recount of every response and contact");
+        return Ok(());
+    }
+    println!("{}", describe(found));
+    if !repair {
+        anyhow::bail!("the rollups drifted; `centric check --repair` rebuilds them");
+    }
+    let after = rollups::repair(&mut conn).await?;
+    crate::repo::data_version::bump(&database.pool).await?;
+    if !after.is_none() {
+        anyhow::bail!("after the rebuild, {}", describe(after));
+    }
+    println!("repaired: the rollups now agree with a recount");
     Ok(())
 }
 

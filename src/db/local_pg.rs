@@ -139,7 +139,18 @@ impl PgBinaries {
             .ok_or(LaunchError::BinariesNotFound)
     }
 
-    fn tool(&self, name: &str) -> PathBuf {
+    /// `locate` with this machine's `PATH` and PostgreSQL packages.
+    pub fn find(explicit: Option<&Path>) -> Result<Self, LaunchError> {
+        let path_var = std::env::var("PATH").ok();
+        Self::locate(
+            explicit,
+            path_var.as_deref(),
+            Path::new("/usr/lib/postgresql"),
+        )
+    }
+
+    /// The path of one of the cluster's tools (pg_dump, pg_restore …).
+    pub fn tool(&self, name: &str) -> PathBuf {
         let direct = self.dir.join(name);
         if direct.is_file() {
             return direct;
@@ -181,12 +192,7 @@ impl LocalCluster {
     /// Initialises the cluster on first use, then starts it — or uses the one another
     /// Centric process already runs on this data directory.
     pub async fn start_or_attach(config: &ClusterConfig) -> Result<Self, LaunchError> {
-        let path_var = std::env::var("PATH").ok();
-        let binaries = PgBinaries::locate(
-            config.bin_dir.as_deref(),
-            path_var.as_deref(),
-            Path::new("/usr/lib/postgresql"),
-        )?;
+        let binaries = PgBinaries::find(config.bin_dir.as_deref())?;
         let run_as = if Uid::effective().is_root() {
             let user = User::from_name(&config.run_as)
                 .ok()

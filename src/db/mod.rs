@@ -1,6 +1,7 @@
 //! The database: an external server or the embedded cluster, the pool Centric uses,
 //! and the migrations that shape it.
 
+pub mod backup;
 pub mod demo;
 pub mod local_pg;
 
@@ -93,10 +94,16 @@ impl Database {
     /// timeout (a migration may rightly take minutes). sqlx holds an advisory lock, so
     /// concurrent starts migrate once.
     pub async fn migrate(&self) -> Result<(), DbError> {
-        let mut conn = self.options.connect().await.map_err(DbError::Connect)?;
+        let mut conn = self.maintenance_connection().await?;
         MIGRATOR.run(&mut conn).await?;
         let _ = conn.close().await;
         Ok(())
+    }
+
+    /// A connection of its own without the pool's statement timeout, for maintenance
+    /// that reads every row.
+    pub async fn maintenance_connection(&self) -> Result<sqlx::PgConnection, DbError> {
+        self.options.connect().await.map_err(DbError::Connect)
     }
 
     pub fn cluster(&self) -> Option<&LocalCluster> {

@@ -54,3 +54,14 @@ pub async fn bump(pool: &PgPool) -> Result<i64, sqlx::Error> {
     .fetch_one(pool)
     .await
 }
+
+/// After the data was replaced wholesale (a restore brings back an older counter), moves
+/// the version past `earlier`, so no page cached before the replacement is served again.
+pub async fn move_past(pool: &PgPool, earlier: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE data_version SET version = greatest(version, $1) + 1 RETURNING version",
+    )
+    .bind(earlier)
+    .fetch_one(pool)
+    .await
+}

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 /// Runs `centric` against the test's database, feeding `stdin`.
-fn centric(db: &TestDb, args: &[&str], stdin: &str) -> Output {
+pub fn centric(db: &TestDb, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_centric"))
         .args(args)
         .env("DATABASE_URL", db.url())
@@ -24,7 +24,7 @@ fn centric(db: &TestDb, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn stderr(output: &Output) -> String {
+pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 

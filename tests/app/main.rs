@@ -30,6 +30,7 @@ mod objectives;
 mod openapi;
 mod page_cache;
 mod panels;
+mod recovery;
 mod replica;
 mod rollups;
 mod schema;
