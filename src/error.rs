@@ -18,7 +18,28 @@ pub enum AppError {
     #[error("the database is unavailable")]
     Unavailable(#[source] sqlx::Error),
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
+}
+
+/// A service's error is "unavailable" when the database failure under it is, so a restart
+/// answers 503 + Retry-After wherever the query ran, not 500.
+impl From<anyhow::Error> for AppError {
+    fn from(error: anyhow::Error) -> Self {
+        match error.downcast::<sqlx::Error>() {
+            Ok(cause) => cause.into(),
+            Err(error)
+                if error.chain().any(|cause| {
+                    cause
+                        .downcast_ref::<sqlx::Error>()
+                        .is_some_and(is_unavailable)
+                }) =>
+            {
+                tracing::debug!(error = format!("{error:#}"), "unavailable underneath");
+                Self::Unavailable(sqlx::Error::PoolTimedOut)
+            }
+            Err(error) => Self::Internal(error),
+        }
+    }
 }
 
 impl From<sqlx::Error> for AppError {
@@ -49,12 +70,24 @@ impl From<askama::Error> for AppError {
     }
 }
 
-/// Errors that mean "try again shortly" rather than "this request is broken".
-fn is_unavailable(error: &sqlx::Error) -> bool {
-    matches!(
-        error,
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
-    )
+/// Errors that mean "try again shortly" rather than "this request is broken": no
+/// connection to be had or the connection lost, and the server's own "going away" and
+/// "overloaded" answers (SQLSTATE classes 08 connection exception, 53 insufficient
+/// resources, 57 operator intervention: shutdown, crash, terminated backend, statement
+/// timeout).
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(error) => error.code().is_some_and(|code| {
+            ["08", "53", "57"]
+                .iter()
+                .any(|class| code.starts_with(class))
+        }),
+        _ => false,
+    }
 }
 
 #[derive(Template)]
@@ -189,7 +222,14 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body())).into_response()
+        let status = self.status;
+        let mut response = (status, Json(self.body())).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        response
     }
 }
 

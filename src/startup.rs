@@ -71,7 +71,7 @@ pub fn router_with_table(state: AppState) -> (Router, Vec<RouteInfo>) {
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout()))
         // Outside the panic catcher, so even a panic's 500 page carries the headers.
         .layer(CatchPanicLayer::custom(|_| internal_error_page()))
-        .layer(axum::middleware::from_fn(api_errors_as_json))
+        .layer(axum::middleware::from_fn(error_bodies))
         .layer(from_fn_with_state(settings.secure_cookies(), security_headers))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
@@ -111,7 +111,13 @@ async fn security_headers(
         (header::CACHE_CONTROL, "no-store"),
     ];
     let mut response = next.run(request).await;
+    let unavailable = response.status() == StatusCode::SERVICE_UNAVAILABLE;
     let headers = response.headers_mut();
+    // Whatever said "unavailable" (the request timeout, a database outage), clients
+    // learn when to come back.
+    if unavailable && !headers.contains_key(header::RETRY_AFTER) {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
     for (name, value) in HEADERS {
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));
@@ -149,23 +155,32 @@ async fn maintain(pool: PgPool, limits: Arc<RateLimits>) {
     }
 }
 
-/// API clients get JSON errors whatever produced them: the body limit (413), the
-/// request timeout (503), a panic (500), an unknown route, or a failure before the
-/// handler ran. Headers such as `Retry-After` are kept.
-async fn api_errors_as_json(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    if !request.uri().path().starts_with("/api/") {
-        return next.run(request).await;
-    }
+/// Every error has a body its reader understands, whatever produced it (the body limit's
+/// 413, the request timeout's 503, a failure before the handler ran): API clients get
+/// JSON, people the error page. Headers such as `Retry-After` are kept.
+async fn error_bodies(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
     let response = next.run(request).await;
     let status = response.status();
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
-    if is_json || !(status.is_client_error() || status.is_server_error()) {
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let content_type = response.headers().get(header::CONTENT_TYPE);
+    if !api {
+        if content_type.is_some() {
+            return response;
+        }
+        let (mut parts, _) = response.into_parts();
+        parts.headers.remove(header::CONTENT_LENGTH);
+        let (page_parts, body) = ErrorPage::for_status(status)
+            .into_response_with(status)
+            .into_parts();
+        if let Some(html) = page_parts.headers.get(header::CONTENT_TYPE) {
+            parts.headers.insert(header::CONTENT_TYPE, html.clone());
+        }
+        return Response::from_parts(parts, body);
+    }
+    if content_type.is_some_and(|value| value.as_bytes().starts_with(b"application/json")) {
         return response;
     }
     let (code, message) = match status {

@@ -378,25 +378,15 @@ pub async fn spawn_demo_app() -> TestApp {
     serve(TestDb::with_demo().await, |_| {}).await
 }
 
-async fn serve(db: TestDb, adjust: impl FnOnce(&mut ServerSettings)) -> TestApp {
+/// The app over `db` (e.g. one on a cluster of the test's own), settings adjusted.
+pub async fn serve(db: TestDb, adjust: impl FnOnce(&mut ServerSettings)) -> TestApp {
     serve_reading(db, None, adjust).await
 }
 
 /// A primary and a hot standby streaming from it, each an embedded cluster of the test's
 /// own in `dir`, with Centric's schema; and the app over both (`DATABASE_READ_URL`).
 pub async fn spawn_app_with_replica(dir: &std::path::Path) -> (TestApp, LocalCluster) {
-    let primary = LocalCluster::start_or_attach(&cluster_config(dir.join("primary")))
-        .await
-        .expect("the primary starts");
-    primary
-        .ensure_database("centric")
-        .await
-        .expect("a database");
-    let pool = pool_options(4)
-        .connect_with(session_settings(primary.connect_options("centric")))
-        .await
-        .expect("the primary's pool");
-    MIGRATOR.run(&pool).await.expect("migrated");
+    let (db, primary) = own_cluster_db(&cluster_config(dir.join("primary")), 4).await;
     primary
         .clone_as_standby(&dir.join("standby"))
         .await
@@ -406,14 +396,33 @@ pub async fn spawn_app_with_replica(dir: &std::path::Path) -> (TestApp, LocalClu
         .expect("the standby starts");
     let replica =
         pool_options(4).connect_lazy_with(session_settings(standby.connect_options("centric")));
+    (serve_reading(db, Some(replica), |_| {}).await, standby)
+}
+
+/// An embedded cluster of the test's own (to stop, hang or restart), with a migrated
+/// `centric` database and a pool of `pool_size` over it.
+pub async fn own_cluster_db(config: &ClusterConfig, pool_size: u32) -> (TestDb, LocalCluster) {
+    let cluster = LocalCluster::start_or_attach(config)
+        .await
+        .expect("the cluster starts");
+    cluster
+        .ensure_database("centric")
+        .await
+        .expect("a database");
+    let options = session_settings(cluster.connect_options("centric"));
+    let pool = pool_options(pool_size)
+        .connect_with(options.clone())
+        .await
+        .expect("the cluster's pool");
+    MIGRATOR.run(&pool).await.expect("migrated");
     let db = TestDb {
         pool,
         name: "centric".into(),
-        options: session_settings(primary.connect_options("centric")),
-        admin: primary.connect_options("postgres"),
-        url: primary.database_url("centric"),
+        options,
+        admin: cluster.connect_options("postgres"),
+        url: cluster.database_url("centric"),
     };
-    (serve_reading(db, Some(replica), |_| {}).await, standby)
+    (db, cluster)
 }
 
 async fn serve_reading(
@@ -806,4 +815,37 @@ pub fn between<'a>(page: &'a str, start: &str, end: &str) -> &'a str {
         .unwrap_or_else(|| panic!("{start:?} on the page"));
     let to = page[from..].find(end).map_or(page.len(), |at| from + at);
     &page[from..to]
+}
+
+/// Child processes of `pid` (the postmaster's backends and helpers).
+pub fn children_of(pid: i32) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|child| {
+            std::fs::read_to_string(format!("/proc/{child}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    stat.rsplit(')')
+                        .next()?
+                        .split_whitespace()
+                        .nth(1)?
+                        .parse::<i32>()
+                        .ok()
+                })
+                == Some(pid)
+        })
+        .collect()
+}
+
+/// Polls `condition` for up to 10 s.
+pub async fn wait_until(mut condition: impl FnMut() -> bool, what: &str) {
+    for _ in 0..200 {
+        if condition() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting until {what}");
 }

@@ -1,10 +1,9 @@
 //! The embedded cluster: initialised, started, shared, stopped, recovered after a crash.
 
-use crate::helpers::{cluster_config, scratch_dir};
+use crate::helpers::{children_of, cluster_config, scratch_dir, wait_until};
 use centric::db::local_pg::{ClusterConfig, LaunchError, LocalCluster};
 use sqlx::{ConnectOptions, Connection};
 use std::path::Path;
-use std::time::Duration;
 
 async fn query_one(cluster: &LocalCluster, sql: &str) -> Result<i64, sqlx::Error> {
     let mut conn = cluster.connect_options("postgres").connect().await?;
@@ -15,38 +14,6 @@ async fn query_one(cluster: &LocalCluster, sql: &str) -> Result<i64, sqlx::Error
 
 fn process_exists(pid: i32) -> bool {
     Path::new(&format!("/proc/{pid}")).exists()
-}
-
-/// Child processes of `pid` (the postmaster's backends and helpers).
-fn children_of(pid: i32) -> Vec<i32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|child| {
-            std::fs::read_to_string(format!("/proc/{child}/stat"))
-                .ok()
-                .and_then(|stat| {
-                    stat.rsplit(')')
-                        .next()?
-                        .split_whitespace()
-                        .nth(1)?
-                        .parse::<i32>()
-                        .ok()
-                })
-                == Some(pid)
-        })
-        .collect()
-}
-
-async fn wait_until(mut condition: impl FnMut() -> bool, what: &str) {
-    for _ in 0..200 {
-        if condition() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting until {what}");
 }
 
 #[tokio::test]

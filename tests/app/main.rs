@@ -19,6 +19,7 @@ mod executive;
 mod executive_departments;
 mod executive_movers;
 mod executive_trend;
+mod faults;
 mod follow_ups;
 mod hardening;
 mod health;
