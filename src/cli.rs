@@ -12,6 +12,7 @@ use crate::services::accounts::{self, NewUserRequest};
 use crate::services::api_ingest::Kind;
 use crate::services::import::{self, ImportError};
 use crate::startup::{Application, shutdown_signal};
+use crate::web::readiness::Readiness;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -142,22 +143,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             demo: false,
         })
     });
+    let serving = matches!(command, Command::Serve(_));
     let database = tokio::select! {
-        opened = Database::open(&cli.database) => opened?,
+        // The server comes up without its database; other commands need it now.
+        opened = Database::open_lazily(&cli.database), if serving => opened?,
+        opened = Database::open(&cli.database), if !serving => opened?,
         () = shutdown_signal() => anyhow::bail!("interrupted while opening the database"),
     };
     let interrupted = || anyhow::anyhow!("interrupted; no unfinished step was committed");
-    let result = tokio::select! {
-        migrated = database.migrate() => match migrated {
-            Err(error) => Err(error.into()),
-            // The server reacts to signals itself and drains before it returns.
-            Ok(()) if matches!(command, Command::Serve(_)) => execute(command, &database, &cli.database).await,
-            Ok(()) => tokio::select! {
-                done = execute(command, &database, &cli.database) => done,
-                () = shutdown_signal() => Err(interrupted()),
-            },
-        },
-        () = shutdown_signal() => Err(interrupted()),
+    let result = if serving {
+        // The server migrates when the database answers, reacts to signals itself and
+        // drains before it returns.
+        execute(command, &database, &cli.database).await
+    } else {
+        tokio::select! {
+            done = async {
+                database.migrate().await?;
+                execute(command, &database, &cli.database).await
+            } => done,
+            () = shutdown_signal() => Err(interrupted()),
+        }
     };
     let closed = database.close().await;
     match (result, closed) {
@@ -176,21 +181,7 @@ async fn execute(
 ) -> anyhow::Result<()> {
     let pool = &database.pool;
     match command {
-        Command::Serve(args) => {
-            if args.demo && demo::is_empty(pool).await? {
-                // Ctrl-C during the load abandons it: the load is one transaction.
-                tokio::select! {
-                    loaded = demo::load(pool, true) => { loaded?; }
-                    () = shutdown_signal() => anyhow::bail!("interrupted while loading the demo; nothing was loaded"),
-                }
-            }
-            let application =
-                Application::build(args.server, pool.clone(), database.read_pool.clone())
-                    .await
-                    .context("cannot listen on CENTRIC_ADDR")?;
-            tracing::info!("Centric is serving on http://{}", application.address());
-            application.run_until(shutdown_signal()).await;
-        }
+        Command::Serve(args) => serve(args, database).await?,
         Command::Migrate => tracing::info!("the database is up to date"),
         Command::Demo(DemoArgs { responses }) => {
             demo::load_scaled(pool, true, responses).await?;
@@ -292,6 +283,61 @@ async fn execute(
             accounts::revoke_token(pool, &prefix, &Actor::Cli).await?;
             tracing::info!(%prefix, "token revoked");
         }
+    }
+    Ok(())
+}
+
+/// Listens at once, then prepares the database (waiting for it to answer, migrating,
+/// loading the demo if asked) while the probes say "not ready"; serves until a signal.
+async fn serve(args: ServeArgs, database: &Database) -> anyhow::Result<()> {
+    let readiness = Readiness::waiting();
+    let application = Application::build_with(
+        args.server,
+        database.pool.clone(),
+        database.read_pool.clone(),
+        readiness.clone(),
+    )
+    .await
+    .context("cannot listen on CENTRIC_ADDR")?;
+    let address = application.address();
+    tracing::info!("Centric is listening on http://{address}");
+    let prepared = async {
+        prepare(database, args.demo).await?;
+        readiness.set_ready();
+        tracing::info!("Centric is serving on http://{address}");
+        std::future::pending::<anyhow::Result<()>>().await
+    };
+    // A failure that waiting cannot mend (a migration that does not apply) ends the server.
+    tokio::select! {
+        () = application.run_until(shutdown_signal()) => Ok(()),
+        failed = prepared => failed,
+    }
+}
+
+/// Waits for the database to answer, then migrates it (once, however many instances start
+/// together: the migrator holds an advisory lock) and loads the demo into an empty one.
+async fn prepare(database: &Database, demo: bool) -> anyhow::Result<()> {
+    let mut wait = std::time::Duration::from_millis(500);
+    loop {
+        match async {
+            database.check_server().await?;
+            database.migrate().await
+        }
+        .await
+        {
+            Ok(()) => break,
+            Err(error) if error.is_transient() => {
+                tracing::warn!(error = %anyhow::Error::from(error), "the database is not ready; trying again in {wait:?}");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(std::time::Duration::from_secs(5));
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    let pool = &database.pool;
+    if demo && demo::is_empty(pool).await? {
+        // Stopping during the load abandons it: the load is one transaction.
+        demo::load(pool, true).await?;
     }
     Ok(())
 }

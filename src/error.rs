@@ -17,6 +17,10 @@ pub enum AppError {
     NotFound,
     #[error("the database is unavailable")]
     Unavailable(#[source] sqlx::Error),
+    /// As many dashboards are being computed as the database can serve (see
+    /// `web::admission`).
+    #[error("too busy to compute another page")]
+    Busy,
     #[error(transparent)]
     Internal(anyhow::Error),
 }
@@ -58,6 +62,7 @@ impl From<std::sync::Arc<AppError>> for AppError {
     fn from(shared: std::sync::Arc<AppError>) -> Self {
         std::sync::Arc::try_unwrap(shared).unwrap_or_else(|shared| match &*shared {
             Self::NotFound => Self::NotFound,
+            Self::Busy => Self::Busy,
             Self::Unavailable(_) => Self::Unavailable(sqlx::Error::PoolTimedOut),
             Self::Internal(error) => Self::Internal(anyhow::anyhow!("{error:#}")),
         })
@@ -143,6 +148,15 @@ impl ErrorPage {
         }
     }
 
+    /// A 503 for a moment of overload rather than a database outage.
+    pub fn busy() -> Self {
+        Self {
+            title: "Busy right now",
+            message: "Centric is working out as many dashboards as it can at this moment. Please try again in a few seconds.",
+            ..Self::for_status(StatusCode::SERVICE_UNAVAILABLE)
+        }
+    }
+
     pub fn into_response_with(self, status: StatusCode) -> Response {
         match self.render() {
             Ok(body) => (status, Html(body)).into_response(),
@@ -156,6 +170,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = match &self {
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unavailable(cause) => {
                 tracing::warn!(error = %cause, "database unavailable");
                 StatusCode::SERVICE_UNAVAILABLE
@@ -165,7 +180,11 @@ impl IntoResponse for AppError {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
-        let mut response = ErrorPage::for_status(status).into_response_with(status);
+        let page = match self {
+            Self::Busy => ErrorPage::busy(),
+            _ => ErrorPage::for_status(status),
+        };
+        let mut response = page.into_response_with(status);
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response
                 .headers_mut()

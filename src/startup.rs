@@ -30,6 +30,7 @@ use crate::web;
 use crate::web::access::RouteInfo;
 use crate::web::caller;
 use crate::web::rate_limit::{Budgets, RateLimits};
+use crate::web::readiness::Readiness;
 use crate::web::session_store::CachedSessionStore;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::from_fn_with_state;
@@ -59,6 +60,7 @@ pub fn router_with_table(state: AppState) -> (Router, Vec<RouteInfo>) {
                 .unwrap_or(time::Duration::HOUR),
         ));
     let state_for_snapshot = state.clone();
+    let readiness = state.readiness.clone();
     let (routes, table) = web::routes().into_parts();
     let router = routes
         .fallback(|| async { AppError::NotFound })
@@ -68,6 +70,7 @@ pub fn router_with_table(state: AppState) -> (Router, Vec<RouteInfo>) {
         .layer(sessions)
         .layer(from_fn_with_state(state_for_snapshot, web::freshness::snapshot_first))
         .layer(CsrfLayer::new().with_rejection_response(csrf_rejection))
+        .layer(from_fn_with_state(readiness, web::readiness::gate))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout()))
         // Outside the panic catcher, so even a panic's 500 page carries the headers.
         .layer(CatchPanicLayer::custom(|_| internal_error_page()))
@@ -138,16 +141,21 @@ fn csrf_rejection(_: tower_http::csrf::ProtectionError) -> Response {
     ErrorPage::for_status(StatusCode::FORBIDDEN).into_response_with(StatusCode::FORBIDDEN)
 }
 
-/// Keeps in-memory and throttling state from growing without bound.
+/// Keeps in-memory, throttling and session state from growing without bound. A failure
+/// (the database restarting) is logged and the next round tries again.
 async fn maintain(pool: PgPool, limits: Arc<RateLimits>) {
+    let sessions = session_store(&pool);
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     for round in 0u64.. {
         tick.tick().await;
         limits.prune();
-        if round % 10 == 0
-            && let Err(error) = crate::repo::login_throttle::prune(&pool).await
-        {
-            tracing::debug!(%error, "could not prune the login throttle");
+        if round % 10 == 0 {
+            if let Err(error) = crate::repo::login_throttle::prune(&pool).await {
+                tracing::debug!(%error, "could not prune the login throttle");
+            }
+            if let Err(error) = sessions.delete_expired().await {
+                tracing::debug!(%error, "could not delete expired sessions");
+            }
         }
         if pool.is_closed() {
             return;
@@ -230,6 +238,17 @@ impl Application {
         pool: PgPool,
         replica: Option<PgPool>,
     ) -> std::io::Result<Self> {
+        Self::build_with(settings, pool, replica, Readiness::ready()).await
+    }
+
+    /// `build`, serving only probes and static files until `readiness` says the database
+    /// is ready; background work starts then too.
+    pub async fn build_with(
+        settings: ServerSettings,
+        pool: PgPool,
+        replica: Option<PgPool>,
+        readiness: Readiness,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(settings.addr).await?;
         let settings = Arc::new(settings);
         let limits = Arc::new(RateLimits::new(Budgets {
@@ -238,19 +257,27 @@ impl Application {
             survey_per_client: settings.survey_per_minute,
             survey_total: settings.survey_total_per_minute,
         }));
-        // Expired sessions are deleted in the background; the task ends with the pool.
-        tokio::spawn(session_store(&pool).continuously_delete_expired(Duration::from_secs(600)));
-        tokio::spawn(maintain(pool.clone(), limits.clone()));
+        let pool_size = pool.options().get_max_connections();
         tokio::spawn(crate::services::auth::warm_up());
-        if settings.background_jobs {
-            // Re-tags past comments after a theme changed; ends with the pool.
-            tokio::spawn(crate::services::retag::worker(pool.clone()));
-        }
+        let background = (pool.clone(), limits.clone(), readiness.clone());
+        let jobs = settings.background_jobs;
+        tokio::spawn(async move {
+            let (pool, limits, readiness) = background;
+            readiness.wait().await;
+            // Both end with the pool.
+            if jobs {
+                // Re-tags past comments after a theme changed.
+                tokio::spawn(crate::services::retag::worker(pool.clone()));
+            }
+            maintain(pool, limits).await;
+        });
         let router = router(AppState {
             pool,
             replica,
             settings: settings.clone(),
             limits,
+            readiness,
+            admission: web::admission::Admission::for_pool(pool_size),
             caches: Default::default(),
             // A replica rarely lags by more than seconds; an hour is ample.
             token_writes: moka::future::Cache::builder()

@@ -18,6 +18,10 @@ pub struct AppState {
     pub replica: Option<PgPool>,
     pub settings: Arc<ServerSettings>,
     pub limits: Arc<RateLimits>,
+    /// Whether the database is reachable and migrated (see `web::readiness`).
+    pub readiness: crate::web::readiness::Readiness,
+    /// How many uncached dashboards may be computed at once (see `web::admission`).
+    pub admission: crate::web::admission::Admission,
     pub caches: Arc<PageCaches>,
     /// The data version each API token's last write made (see `web::freshness`): token
     /// clients carry no session to remember it in.

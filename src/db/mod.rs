@@ -32,6 +32,21 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+impl DbError {
+    /// Whether trying again later may succeed: the server is not (yet) reachable, as
+    /// opposed to refusing Centric for good (too old, a migration that cannot apply).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Connect(_) => true,
+            Self::Migrate(
+                sqlx::migrate::MigrateError::Execute(error)
+                | sqlx::migrate::MigrateError::ExecuteMigration(error, _),
+            ) => crate::error::is_unavailable(error),
+            _ => false,
+        }
+    }
+}
+
 /// The pool, and the embedded cluster when Centric runs one.
 pub struct Database {
     pub pool: PgPool,
@@ -46,6 +61,22 @@ pub struct Database {
 impl Database {
     /// Connects to `DATABASE_URL`, or starts (or attaches to) the embedded cluster.
     pub async fn open(settings: &DatabaseSettings) -> Result<Self, DbError> {
+        let database = Self::open_lazily(settings).await?;
+        match database.check_server().await {
+            Ok(()) => Ok(database),
+            Err(error) => {
+                if let Some(cluster) = database.cluster {
+                    let _ = cluster.stop().await;
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// `open` without connecting to an external server yet (the embedded cluster is
+    /// started): `centric serve` comes up while its database is still down, and
+    /// `check_server` then `migrate` until it answers.
+    pub async fn open_lazily(settings: &DatabaseSettings) -> Result<Self, DbError> {
         let read_options = settings
             .read_url()
             .map(PgConnectOptions::from_str)
@@ -74,20 +105,33 @@ impl Database {
         let read_pool = read_options.map(|options| {
             pool_options(settings.pool_size).connect_lazy_with(session_settings(options))
         });
-        match connect(&options, settings.pool_size).await {
-            Ok(pool) => Ok(Self {
-                pool,
-                read_pool,
-                options: options.application_name("centric"),
-                cluster,
-            }),
-            Err(error) => {
-                if let Some(cluster) = cluster {
-                    let _ = cluster.stop().await;
-                }
-                Err(error)
-            }
+        Ok(Self {
+            pool: pool_options(settings.pool_size)
+                .connect_lazy_with(session_settings(options.clone())),
+            read_pool,
+            options: options.application_name("centric"),
+            cluster,
+        })
+    }
+
+    /// Connects once directly, so that a failure reports its real cause (not "pool timed
+    /// out"), and checks the server's version.
+    pub async fn check_server(&self) -> Result<(), DbError> {
+        let mut probe = self.maintenance_connection().await?;
+        let version: i32 = sqlx::query_scalar("SELECT current_setting('server_version_num')::int")
+            .fetch_one(&mut probe)
+            .await
+            .map_err(DbError::Connect)?;
+        let _ = probe.close().await;
+        // The schema relies on UNIQUE NULLS NOT DISTINCT (PostgreSQL 15).
+        if version < 150_000 {
+            return Err(DbError::TooOld(format!(
+                "{}.{}",
+                version / 10_000,
+                version % 10_000
+            )));
         }
+        Ok(())
     }
 
     /// Applies pending migrations on a connection of its own without the pool's statement
@@ -127,26 +171,6 @@ impl Database {
         }
         Ok(())
     }
-}
-
-/// Connects once directly, so that a failure reports its real cause (not "pool timed
-/// out"), checks the server version, then opens the pool.
-async fn connect(options: &PgConnectOptions, pool_size: u32) -> Result<PgPool, DbError> {
-    let mut probe = options.clone().connect().await.map_err(DbError::Connect)?;
-    let version: i32 = sqlx::query_scalar("SELECT current_setting('server_version_num')::int")
-        .fetch_one(&mut probe)
-        .await
-        .map_err(DbError::Connect)?;
-    let _ = probe.close().await;
-    // The schema relies on UNIQUE NULLS NOT DISTINCT (PostgreSQL 15).
-    if version < 150_000 {
-        return Err(DbError::TooOld(format!(
-            "{}.{}",
-            version / 10_000,
-            version % 10_000
-        )));
-    }
-    Ok(pool_options(pool_size).connect_lazy_with(session_settings(options.clone())))
 }
 
 /// Fail fast rather than queue forever (SECURITY.md, "fail fast, fail closed").

@@ -1,5 +1,5 @@
 //! Probes for load balancers and orchestrators: `/healthz` says the process is alive,
-//! `/readyz` says it can serve (the database answers).
+//! `/readyz` says it can serve (the database answers and is migrated).
 
 use axum::Json;
 use axum::extract::State;
@@ -9,6 +9,7 @@ use sqlx::PgPool;
 use std::time::Duration;
 
 use crate::web::access::{Access, Routes};
+use crate::web::readiness::Readiness;
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -22,18 +23,23 @@ async fn healthz() -> impl IntoResponse {
 
 /// A probe must answer quickly even when the database hangs, so the check has its own
 /// deadline, shorter than the pool's acquire timeout.
-async fn readyz(State(pool): State<PgPool>) -> impl IntoResponse {
-    match tokio::time::timeout(Duration::from_secs(2), crate::repo::ping(&pool)).await {
-        Ok(Ok(())) => (
-            StatusCode::OK,
-            Json(serde_json::json!({ "status": "ready" })),
-        )
-            .into_response(),
-        _ => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::RETRY_AFTER, "5")],
-            Json(serde_json::json!({ "status": "database unavailable" })),
-        )
-            .into_response(),
-    }
+async fn readyz(
+    State(pool): State<PgPool>,
+    State(readiness): State<Readiness>,
+) -> impl IntoResponse {
+    let status = if !readiness.is_ready() {
+        "starting: waiting for the database"
+    } else if let Ok(Ok(())) =
+        tokio::time::timeout(Duration::from_secs(2), crate::repo::ping(&pool)).await
+    {
+        return Json(serde_json::json!({ "status": "ready" })).into_response();
+    } else {
+        "database unavailable"
+    };
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "5")],
+        Json(serde_json::json!({ "status": status })),
+    )
+        .into_response()
 }

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod admission;
 pub mod api;
 pub mod assets;
 pub mod auth;
@@ -15,6 +16,7 @@ pub mod freshness;
 pub mod health;
 pub mod layout;
 pub mod rate_limit;
+pub mod readiness;
 pub mod rendered;
 pub mod session_store;
 pub mod survey;

@@ -322,6 +322,16 @@ impl TestDb {
         }
     }
 
+    /// The same database through a pool of `size` connections.
+    pub async fn resized(mut self, size: u32) -> Self {
+        self.pool.close().await;
+        self.pool = pool_options(size)
+            .connect_with(self.options.clone())
+            .await
+            .expect("test pool");
+        self
+    }
+
     /// A `DATABASE_URL` for this database, for the `centric` binary.
     pub fn url(&self) -> &str {
         &self.url
@@ -848,4 +858,78 @@ pub async fn wait_until(mut condition: impl FnMut() -> bool, what: &str) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("timed out waiting until {what}");
+}
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `centric serve` as a process of its own on a free port, with `env` added (killed if
+/// the test ends first). A developer's .env never picks its database.
+pub fn spawn_serve(env: &[(&str, &str)]) -> (tokio::process::Child, SocketAddr) {
+    let address: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_centric"))
+        .arg("serve")
+        .env("DATABASE_URL", "")
+        .env("CENTRIC_ADDR", address.to_string())
+        .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("centric serve starts");
+    (child, address)
+}
+
+/// Waits up to 30 s for `/readyz` at `address` to answer 200.
+pub async fn wait_ready(address: SocketAddr) -> bool {
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        if let Ok(response) = client.get(format!("http://{address}/readyz")).send().await
+            && response.status() == 200
+        {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// Sends SIGTERM to a `spawn_serve` process and waits (up to `deadline`) for its exit.
+pub async fn terminate(
+    child: &mut tokio::process::Child,
+    deadline: std::time::Duration,
+) -> std::process::ExitStatus {
+    let pid = nix::unistd::Pid::from_raw(child.id().expect("still running") as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    tokio::time::timeout(deadline, child.wait())
+        .await
+        .expect("exits within the deadline after SIGTERM")
+        .unwrap()
+}
+
+/// A new API token with the ingest scope.
+pub async fn ingest_token(pool: &PgPool) -> String {
+    centric::services::accounts::create_token(
+        pool,
+        "load",
+        "ingest",
+        &centric::repo::audit::Actor::Cli,
+    )
+    .await
+    .expect("a token")
+    .token
+}
+
+/// The unguessable part of a survey's public link.
+pub async fn public_token(pool: &PgPool, survey: uuid::Uuid) -> String {
+    sqlx::query_scalar("SELECT public_token FROM surveys WHERE id = $1")
+        .bind(survey)
+        .fetch_one(pool)
+        .await
+        .expect("the survey")
 }

@@ -237,7 +237,9 @@ async fn build(
         .get_or_load(
             reader.snapshot.version,
             format!("{slug}|{today}|{filter:?}"),
-            ScorecardData::load(&reader.pool, slug, today, &filter),
+            state
+                .admission
+                .admit(ScorecardData::load(&reader.pool, slug, today, &filter)),
         )
         .await?;
     let department = &data.scorecard.department;

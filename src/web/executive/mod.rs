@@ -104,7 +104,9 @@ async fn build(
         .get_or_load(
             reader.snapshot.version,
             ExecutiveData::cache_key(&filter, selected, sort),
-            async { Ok(ExecutiveData::load(pool, &filter, selected, sort).await?) },
+            state
+                .admission
+                .admit(async { Ok(ExecutiveData::load(pool, &filter, selected, sort).await?) }),
         )
         .await?;
     let page = ExecutivePage {
