@@ -18,16 +18,27 @@ async fn survey(db: &TestDb) {
         .unwrap();
 }
 
-fn file(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("centric-import-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
+/// A CSV file in a directory of its own, removed with it.
+struct CsvFile {
+    path: PathBuf,
+    _dir: crate::helpers::ScratchDir,
+}
+
+impl std::ops::Deref for CsvFile {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+fn file(name: &str, bytes: &[u8]) -> CsvFile {
+    let dir = crate::helpers::scratch_dir("import");
     let path = dir.join(name);
     std::fs::File::create(&path)
         .unwrap()
         .write_all(bytes)
         .unwrap();
-    path
+    CsvFile { path, _dir: dir }
 }
 
 async fn count(db: &TestDb, table: &str) -> i64 {
@@ -196,7 +207,7 @@ async fn the_command_line_prints_the_report_and_fails() {
     let path = file("bad.csv", b"score\n5\n-1\n");
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_centric"))
         .args(["import", "responses"])
-        .arg(&path)
+        .arg(&path.path)
         .args(["--survey", "invoice-nps"])
         .env("DATABASE_URL", db.url())
         .env("RUST_LOG", "warn")
@@ -220,7 +231,7 @@ async fn the_command_line_prints_the_report_and_fails() {
     let good = file("good.csv", b"score\n5\n10\n");
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_centric"))
         .args(["import", "responses"])
-        .arg(&good)
+        .arg(&good.path)
         .args(["--survey", "invoice-nps"])
         .env("DATABASE_URL", db.url())
         .output()

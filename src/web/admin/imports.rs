@@ -101,11 +101,13 @@ async fn upload(
     let user = caller.user().ok_or(AppError::NotFound)?;
     let (mut kind, mut survey, mut file_name) =
         (String::from("responses"), String::new(), String::new());
-    // The upload is streamed to a private temporary file, never held in memory.
-    let temp = std::env::temp_dir().join(format!(
+    // The upload is streamed to a private temporary file, never held in memory, and
+    // removed however the request ends (an error, or the client going away mid-upload).
+    let temp = RemovedOnDrop(std::env::temp_dir().join(format!(
         "centric-upload-{}.csv",
         uuid::Uuid::new_v4().simple()
-    ));
+    )));
+    let temp = &temp.0;
     let mut received = false;
     let mut bad_form = None;
     while let Some(mut field) = form
@@ -153,12 +155,12 @@ async fn upload(
         (_, false, _) => refused(&file_name, "choose a CSV file to upload".into()),
         (Some(kind_choice), true, None) => {
             // The file keeps its uploaded name in the import record.
-            let named = temp.with_file_name(format!(
+            let named = RemovedOnDrop(temp.with_file_name(format!(
                 "{}-{}",
                 uuid::Uuid::new_v4().simple(),
                 sanitise(&file_name)
-            ));
-            tokio::fs::rename(&temp, &named)
+            )));
+            tokio::fs::rename(temp, &named.0)
                 .await
                 .map_err(anyhow::Error::from)?;
             let survey_slug =
@@ -170,13 +172,12 @@ async fn upload(
             let result = import::import_file(
                 &state.pool,
                 kind_choice,
-                &named,
+                &named.0,
                 &file_name,
                 survey_slug,
                 &actor,
             )
             .await;
-            let _ = tokio::fs::remove_file(&named).await;
             match result {
                 Ok(report) => Outcome::Imported {
                     file_name: file_name.clone(),
@@ -195,7 +196,6 @@ async fn upload(
             }
         }
     };
-    let _ = tokio::fs::remove_file(&temp).await;
     let status = if matches!(outcome, Outcome::Imported { .. }) {
         StatusCode::OK
     } else {
@@ -230,5 +230,15 @@ fn sanitise(name: &str) -> String {
         "upload.csv".into()
     } else {
         cleaned
+    }
+}
+
+/// A temporary file, deleted when this goes out of scope.
+struct RemovedOnDrop(std::path::PathBuf);
+
+impl Drop for RemovedOnDrop {
+    fn drop(&mut self) {
+        // Usually already gone (renamed, or never created).
+        let _ = std::fs::remove_file(&self.0);
     }
 }
