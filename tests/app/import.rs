@@ -357,3 +357,40 @@ async fn the_cx_lead_uploads_a_file_in_the_browser_and_gets_a_report() {
     assert_eq!(file_name, "march.csv");
     assert!(by.is_some(), "the import records who uploaded it");
 }
+
+#[tokio::test]
+async fn rows_dated_in_the_future_or_before_the_survey_opened_are_refused() {
+    let db = TestDb::new().await;
+    survey(&db).await;
+    let csv = "score,submitted_at\n9,2026-03-01T10:00:00Z\n8,2099-01-01T00:00:00Z\n7,2024-06-30T12:00:00Z\n";
+    let path = file("dates.csv", csv.as_bytes());
+    let ImportError::Invalid { errors, total } = import_file(
+        &db.pool,
+        Kind::Responses,
+        &path,
+        "dates.csv",
+        Some("invoice-nps"),
+        &Actor::Cli,
+    )
+    .await
+    .unwrap_err() else {
+        panic!("expected a report")
+    };
+    assert_eq!(total, 2);
+    let found: Vec<(u64, &str, &str)> = errors
+        .iter()
+        .map(|e| (e.row, e.column.as_str(), e.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (3, "submitted_at", "is in the future"),
+            (4, "submitted_at", "is before the survey opened")
+        ]
+    );
+    assert_eq!(
+        count(&db, "responses").await,
+        0,
+        "nothing of the file is stored"
+    );
+}
