@@ -111,7 +111,9 @@ impl<'a> ItemReader<'a> {
             errors: Vec::new(),
         };
         for key in fields.keys().filter(|k| !allowed.contains(&k.as_str())) {
-            reader.fail(key, "unknown field");
+            // Named as sent, but with a NUL shown as U+FFFD: the answer is stored (jsonb,
+            // for its Idempotency-Key), and PostgreSQL cannot store a NUL.
+            reader.fail(&key.replace('\0', "\u{fffd}"), "unknown field");
         }
         reader
     }

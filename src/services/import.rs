@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
+use crate::domain::Slug;
 use crate::repo::contacts::{self, NewContact};
 use crate::repo::imports::{self, NewImport};
 use crate::repo::responses::{self, Counting, NewResponse};
@@ -60,6 +61,23 @@ pub enum ImportError {
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
+
+/// The columns a responses file may have. An export can be imported again: its derived
+/// columns (category, department, source) are read and ignored.
+pub const RESPONSE_COLUMNS: [&str; 12] = [
+    "survey",
+    "score",
+    "category",
+    "comment",
+    "submitted_at",
+    "touchpoint",
+    "department",
+    "segment",
+    "respondent_department",
+    "customer_ref",
+    "source",
+    "external_id",
+];
 
 /// One validated row of either kind.
 enum Row {
@@ -130,6 +148,11 @@ pub async fn import_file(
     actor: &audit::Actor,
 ) -> Result<ImportReport, ImportError> {
     let survey_id = match (kind, survey) {
+        // What cannot be a slug (e.g. text with a NUL, which PostgreSQL refuses to
+        // compare) names no survey; it is not asked for.
+        (Kind::Responses, Some(slug)) if Slug::parse(slug).is_err() => {
+            return Err(ImportError::UnknownSurvey(slug.to_owned()));
+        }
         (Kind::Responses, Some(slug)) => Some(
             refs::survey_by_slug(pool, slug)
                 .await?
@@ -285,10 +308,20 @@ fn validate_file(plan: &Plan, path: &Path) -> Result<Validated, ImportError> {
         path: path.to_owned(),
         message,
     };
-    let headers = reader
-        .headers()
-        .map_err(|e| unreadable(e.to_string()))?
-        .clone();
+    let headers = match reader.headers() {
+        Ok(headers) => headers.clone(),
+        // A header row that is not UTF-8 is the file's problem, reported as row 1 like any
+        // other (not as a server-side read error naming the temporary file).
+        Err(error) if matches!(error.kind(), csv::ErrorKind::Utf8 { .. }) => {
+            let problem = RowError {
+                row: 1,
+                column: String::new(),
+                message: "the header row is not UTF-8 text; save the file as CSV (UTF-8)".into(),
+            };
+            return Ok((0, [0; 32], vec![problem], 1));
+        }
+        Err(error) => return Err(unreadable(error.to_string())),
+    };
     let mut errors = Vec::new();
     let mut total = 0usize;
     let mut report = |error: RowError| {
@@ -298,22 +331,7 @@ fn validate_file(plan: &Plan, path: &Path) -> Result<Validated, ImportError> {
         }
     };
     let allowed: &[&str] = match plan.kind {
-        // An export can be imported again: its derived columns (category, department,
-        // source) are read and ignored.
-        Kind::Responses => &[
-            "survey",
-            "score",
-            "category",
-            "comment",
-            "submitted_at",
-            "touchpoint",
-            "department",
-            "segment",
-            "respondent_department",
-            "customer_ref",
-            "source",
-            "external_id",
-        ],
+        Kind::Responses => &RESPONSE_COLUMNS,
         Kind::Contacts => &["reason", "channel", "occurred_at", "cost", "external_id"],
     };
     for header in headers.iter().filter(|h| !allowed.contains(h)) {

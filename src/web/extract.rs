@@ -40,21 +40,20 @@ where
     }
 }
 
-/// A url-encoded body without NUL characters, encoded (`%00`) or raw.
+/// A url-encoded body without NUL characters, encoded (`%00`) or raw. Only `%00` or a raw
+/// NUL decodes to NUL; such a body is decoded, cleaned and encoded again, since cutting
+/// `%00` out of the bytes can join the pieces around it into a new one (`%0%000`).
 fn without_nul(body: &[u8]) -> Vec<u8> {
-    let mut clean = Vec::with_capacity(body.len());
-    let mut i = 0;
-    while i < body.len() {
-        if body[i..].starts_with(b"%00") {
-            i += 3;
-        } else {
-            if body[i] != 0 {
-                clean.push(body[i]);
-            }
-            i += 1;
-        }
+    if !body.contains(&0) && !body.windows(3).any(|w| w == b"%00") {
+        return body.to_vec();
     }
-    clean
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(
+            url::form_urlencoded::parse(body)
+                .map(|(name, value)| (name.replace('\0', ""), value.replace('\0', ""))),
+        )
+        .finish()
+        .into_bytes()
 }
 
 pub struct Path<T>(pub T);
@@ -106,5 +105,7 @@ mod tests {
         );
         assert_eq!(super::without_nul(b"a=\0b"), b"a=b");
         assert_eq!(super::without_nul(b"a=100%25"), b"a=100%25");
+        // Decoded: `%`, `0`, NUL, `0` — the text `%00`, which must stay text.
+        assert_eq!(super::without_nul(b"a=%0%000&b=%%0000"), b"a=%2500&b=%2500");
     }
 }

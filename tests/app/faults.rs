@@ -257,6 +257,14 @@ fn assert_failures_fast(attempts: &[Attempt], slowest: Duration, felt: bool) {
 /// Retries every refused answer with its own id (as a client would), then checks that
 /// every id is stored exactly once: nothing acknowledged lost, nothing doubled.
 async fn assert_every_answer_stored_once(rig: &Rig, sender: &Sender, attempts: &[Attempt]) {
+    let refused = attempts.iter().filter(|a| !a.accepted()).count();
+    let slowest = attempts.iter().map(|a| a.took).max().unwrap_or_default();
+    // The figures of the run, for the record (shown with --nocapture).
+    eprintln!(
+        "fault run: {} answers sent, {} refused with 503 and retried, slowest {slowest:?}",
+        attempts.len(),
+        refused
+    );
     for attempt in attempts.iter().filter(|a| !a.accepted()) {
         let retry = sender.send(attempt.via, attempt.id).await;
         assert!(

@@ -22,6 +22,7 @@ mod executive_movers;
 mod executive_trend;
 mod faults;
 mod follow_ups;
+mod fuzz;
 mod hardening;
 mod health;
 mod import;

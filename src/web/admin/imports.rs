@@ -2,6 +2,7 @@
 //! report of what to fix (nothing written).
 
 use axum::Extension;
+use axum::extract::multipart::MultipartError;
 use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
@@ -110,11 +111,18 @@ async fn upload(
     let temp = &temp.0;
     let mut received = false;
     let mut bad_form = None;
-    while let Some(mut field) = form
-        .next_field()
-        .await
-        .map_err(|e| anyhow::anyhow!("upload: {e}"))?
-    {
+    // A body that is not a readable multipart form (cut short, malformed, too large) is
+    // the sender's problem: answered with its 4xx and the page, never a 500.
+    let mut unreadable: Option<MultipartError> = None;
+    loop {
+        let mut field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(error) => {
+                unreadable = Some(error);
+                break;
+            }
+        };
         match field.name() {
             Some("kind") => kind = field.text().await.unwrap_or_default(),
             Some("survey") => survey = field.text().await.unwrap_or_default(),
@@ -128,12 +136,20 @@ async fn upload(
                 let mut out = tokio::fs::File::create(&temp)
                     .await
                     .map_err(anyhow::Error::from)?;
-                while let Some(chunk) = field
-                    .chunk()
-                    .await
-                    .map_err(|e| anyhow::anyhow!("upload: {e}"))?
-                {
-                    out.write_all(&chunk).await.map_err(anyhow::Error::from)?;
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(chunk)) => {
+                            out.write_all(&chunk).await.map_err(anyhow::Error::from)?
+                        }
+                        Ok(None) => break,
+                        Err(error) => {
+                            unreadable = Some(error);
+                            break;
+                        }
+                    }
+                }
+                if unreadable.is_some() {
+                    break;
                 }
                 out.flush().await.map_err(anyhow::Error::from)?;
                 received = true;
@@ -146,14 +162,27 @@ async fn upload(
         "responses" => Some(Kind::Responses),
         _ => None,
     };
-    let outcome = match (kind_choice, received, bad_form) {
-        (_, _, Some(field)) => refused(&file_name, format!("unexpected form field '{field}'")),
-        (None, _, _) => refused(
+    let unreadable = unreadable.map(|error| match error.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the file is larger than Centric takes here; nothing was imported",
+        ),
+        status => (
+            status,
+            "the upload could not be read (it was cut short or is not a file upload); nothing was imported",
+        ),
+    });
+    let outcome = match (unreadable, kind_choice, received, bad_form) {
+        (Some((_, message)), ..) => refused(&file_name, message.into()),
+        (None, _, _, Some(field)) => {
+            refused(&file_name, format!("unexpected form field '{field}'"))
+        }
+        (None, None, _, _) => refused(
             &file_name,
             "choose what the file holds: responses or contacts".into(),
         ),
-        (_, false, _) => refused(&file_name, "choose a CSV file to upload".into()),
-        (Some(kind_choice), true, None) => {
+        (None, _, false, _) => refused(&file_name, "choose a CSV file to upload".into()),
+        (None, Some(kind_choice), true, None) => {
             // The file keeps its uploaded name in the import record.
             let named = RemovedOnDrop(temp.with_file_name(format!(
                 "{}-{}",
@@ -196,10 +225,10 @@ async fn upload(
             }
         }
     };
-    let status = if matches!(outcome, Outcome::Imported { .. }) {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
+    let status = match (unreadable, &outcome) {
+        (Some((status, _)), _) => status,
+        (None, Outcome::Imported { .. }) => StatusCode::OK,
+        (None, Outcome::Refused { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
     };
     let page = page(&state, &caller, uri.path(), kind, survey, Some(outcome)).await?;
     Ok((status, page).into_response())
