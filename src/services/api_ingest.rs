@@ -54,16 +54,20 @@ pub struct Receipt {
 #[derive(utoipa::ToSchema)]
 pub struct ResponseItem {
     /// The survey's slug.
+    #[schema(example = "invoice-nps")]
     pub survey: String,
-    #[schema(minimum = 0, maximum = 10)]
+    #[schema(minimum = 0, maximum = 10, example = 4)]
     pub score: u8,
     /// The "why", at most 2,000 characters.
+    #[schema(example = "The invoice was confusing")]
     pub comment: Option<String>,
     /// RFC 3339; defaults to now; not before the survey opened nor after it closed.
+    #[schema(example = "2026-11-24T09:30:00Z")]
     pub submitted_at: Option<time::OffsetDateTime>,
     /// A touchpoint's slug (customer surveys only).
     pub touchpoint: Option<String>,
     /// A customer segment, at most 64 characters.
+    #[schema(example = "smb")]
     pub segment: Option<String>,
     /// The respondent's department slug; required for internal surveys.
     pub respondent_department: Option<String>,
@@ -77,8 +81,10 @@ pub struct ResponseItem {
 #[derive(utoipa::ToSchema)]
 pub struct ContactItem {
     /// The contact reason's slug.
+    #[schema(example = "unclear-invoice")]
     pub reason: String,
     /// The channel's slug.
+    #[schema(example = "phone")]
     pub channel: String,
     /// RFC 3339; defaults to now.
     pub occurred_at: Option<time::OffsetDateTime>,

@@ -68,6 +68,14 @@ struct Invitation {
 }
 
 async fn find(state: &AppState, token: &str) -> Result<PublicSurvey, AppError> {
+    // Only the shape a link can have is looked up (a NUL would be a database error).
+    let well_formed = (16..=64).contains(&token.len())
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !well_formed {
+        return Err(AppError::NotFound);
+    }
     surveys::by_public_token(&state.pool, token)
         .await?
         .ok_or(AppError::NotFound)

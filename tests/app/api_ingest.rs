@@ -324,3 +324,16 @@ async fn a_nul_character_is_a_clear_item_error_not_a_server_error() {
     assert_eq!(body["error"]["items"][0]["field"], "comment");
     assert_eq!(api.stored().await, 0);
 }
+
+#[tokio::test]
+async fn an_unknown_field_with_a_nul_is_named_even_when_the_answer_is_kept_for_replay() {
+    // Found by scripts/api-fuzz: the 422 naming the field was stored for the
+    // Idempotency-Key as jsonb, which cannot hold a NUL, and the request failed with 500.
+    let api = api().await;
+    let item = json!({"survey": "relationship", "score": 5, "a\u{0}b": 1});
+    let first = api.post(&item, Some("nul-1")).await;
+    assert_eq!(first.0, 422, "{}", first.1);
+    assert_eq!(first.1["error"]["items"][0]["field"], "a\u{FFFD}b");
+    assert_eq!(api.post(&item, Some("nul-1")).await, first, "replayed");
+    assert_eq!(api.stored().await, 0);
+}

@@ -489,3 +489,19 @@ async fn a_departments_scorecard_gathers_its_numbers() {
     let (status, _) = s.get("/api/v1/departments/nope/scorecard").await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn a_nul_in_a_scorecards_slug_or_segment_is_a_client_error_not_a_server_error() {
+    // Found by scripts/api-fuzz: PostgreSQL refuses text with a NUL, which was a 500.
+    let s = setup().await;
+    let (status, body) = s.get("/api/v1/departments/fin%00ance/scorecard").await;
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = s
+        .get("/api/v1/departments/finance/scorecard?segment=smb%00")
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        body["error"]["fields"]["segment"], "contains a NUL character",
+        "{body}"
+    );
+}

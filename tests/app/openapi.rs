@@ -349,3 +349,26 @@ async fn api_clients_get_json_even_for_errors_no_handler_produced() {
             .starts_with("text/html")
     );
 }
+
+#[tokio::test]
+async fn every_value_the_document_lists_for_a_parameter_is_accepted() {
+    // The document lists `kind`, `interval` and `by` as enums (so API fuzzers reach the
+    // answers, not only the 422s): each value listed must be one the server takes.
+    let s = setup().await;
+    let doc = document(&s).await;
+    for (path, name, extra) in [
+        ("/api/v1/metrics/nps", "kind", ""),
+        ("/api/v1/metrics/nps/trend", "interval", ""),
+        ("/api/v1/metrics/nps/breakdown", "by", "&kind=customer"),
+    ] {
+        let parameters = doc["paths"][path]["get"]["parameters"].as_array().unwrap();
+        let parameter = parameters.iter().find(|p| p["name"] == name).unwrap();
+        let values = parameter["schema"]["enum"].as_array().unwrap();
+        assert!(!values.is_empty(), "{path} {name}");
+        for value in values {
+            let value = value.as_str().unwrap();
+            let (status, body) = s.get(&format!("{path}?{name}={value}{extra}")).await;
+            assert_eq!(status, 200, "{path}?{name}={value}: {body}");
+        }
+    }
+}

@@ -293,7 +293,18 @@ async fn the_31st_answer_in_a_minute_from_one_address_gets_429() {
 }
 
 #[tokio::test]
-async fn an_unknown_survey_token_is_a_404() {
+async fn an_unknown_or_malformed_survey_token_is_a_404() {
     let app = spawn_app().await;
-    assert_eq!(app.get("/s/tok_nothing_here_000000").await.status(), 404);
+    for path in [
+        "/s/tok_nothing_here_000000",
+        "/s/%00",
+        "/s/a%00b_is_not_a_token_at_all",
+        "/s/short",
+    ] {
+        assert_eq!(app.get(path).await.status(), 404, "{path}");
+    }
+    let posted = app
+        .post_form("/s/tok_with_%00_in_it_000000", &[("score", "9")])
+        .await;
+    assert_eq!(posted.status(), 404, "a post to a malformed link too");
 }

@@ -318,6 +318,7 @@ pub struct FilterParams {
     /// A survey's slug.
     pub survey: Option<String>,
     /// `customer` (default), `employee` (eNPS) or `internal` (internal NPS).
+    #[param(value_type = Option<KindParam>, inline)]
     pub kind: Option<String>,
     /// A department's slug: responses about what it owns (its touchpoints, or ratings of it).
     pub department: Option<String>,
@@ -326,13 +327,48 @@ pub struct FilterParams {
     /// A customer segment, as sent with the responses.
     pub segment: Option<String>,
     /// First day, inclusive (YYYY-MM-DD, organisation time zone); default 89 days before today.
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Day after the last, exclusive (YYYY-MM-DD); default tomorrow.
+    #[param(format = Date)]
     pub to: Option<String>,
     /// Only for trends: `week`, `month` (default) or `quarter`.
+    #[param(value_type = Option<IntervalParam>, inline)]
     pub interval: Option<String>,
     /// Only for breakdowns: `touchpoint`, `department`, `segment` or `respondent_department`.
+    #[param(value_type = Option<ByParam>, inline)]
     pub by: Option<String>,
+}
+
+// The values `kind`, `interval` and `by` take, for the API's document (so clients and API
+// fuzzers send what the server accepts). The parameters stay strings, so that a wrong
+// value gets a 422 naming it rather than a generic 400.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum KindParam {
+    Customer,
+    Employee,
+    Internal,
+}
+
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum IntervalParam {
+    Week,
+    Month,
+    Quarter,
+}
+
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum ByParam {
+    Touchpoint,
+    Department,
+    Segment,
+    RespondentDepartment,
 }
 
 impl FilterParams {

@@ -170,6 +170,9 @@ impl ScorecardFilter {
         let segment = segment.trim();
         if segment.chars().count() > 64 {
             errors.add("segment", "choose a segment from the list");
+        } else if segment.contains('\0') {
+            // PostgreSQL cannot compare text with a NUL (and no segment holds one).
+            errors.add("segment", "contains a NUL character");
         }
         if !errors.is_empty() {
             return Err(errors);
@@ -200,6 +203,10 @@ pub async fn load(
     filter: &ScorecardFilter,
     all_objectives: &[ObjectiveView],
 ) -> Result<Option<Scorecard>, sqlx::Error> {
+    // No slug holds a NUL, and PostgreSQL cannot compare text with one.
+    if slug.contains('\0') {
+        return Ok(None);
+    }
     let Some(department) = departments::profile(pool, slug).await? else {
         return Ok(None);
     };

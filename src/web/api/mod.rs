@@ -500,8 +500,10 @@ async fn list_touchpoints(
 #[into_params(parameter_in = Query)]
 struct ScorecardParams {
     /// First day, inclusive (YYYY-MM-DD); default 89 days before `to`.
+    #[param(format = Date)]
     from: String,
     /// Last day, inclusive (YYYY-MM-DD); default today.
+    #[param(format = Date)]
     to: String,
     /// A customer segment; default all.
     segment: String,
