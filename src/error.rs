@@ -133,7 +133,7 @@ impl ErrorPage {
             ),
             StatusCode::SERVICE_UNAVAILABLE => (
                 "Temporarily unavailable",
-                "Centric cannot reach its database right now. Nothing you sent was lost if you saw this page; please try again in a moment.",
+                "Centric cannot reach its database right now, so nothing from this request was saved. Please try again in a moment.",
             ),
             _ => (
                 "Something went wrong",
@@ -145,6 +145,15 @@ impl ErrorPage {
             status: status.as_u16(),
             title,
             message,
+        }
+    }
+
+    /// A 503 while Centric starts (waiting for, or migrating, its database).
+    pub fn starting() -> Self {
+        Self {
+            title: "Starting up",
+            message: "Centric is starting and will be ready in a moment; nothing from this request was saved. Please try again shortly.",
+            ..Self::for_status(StatusCode::SERVICE_UNAVAILABLE)
         }
     }
 

@@ -4,12 +4,13 @@
 //! learn to come back rather than meeting half-made pages.
 
 use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use std::sync::Arc;
 use tokio::sync::watch;
 
-use crate::error::AppError;
+use crate::error::ErrorPage;
 
 #[derive(Clone, Debug)]
 pub struct Readiness(Arc<watch::Sender<bool>>);
@@ -49,8 +50,8 @@ fn served_while_starting(path: &str) -> bool {
 /// Holds back every other request with a 503 until Centric is ready.
 pub async fn gate(State(readiness): State<Readiness>, request: Request, next: Next) -> Response {
     if readiness.is_ready() || served_while_starting(request.uri().path()) {
-        next.run(request).await
-    } else {
-        AppError::Unavailable(sqlx::Error::PoolTimedOut).into_response()
+        return next.run(request).await;
     }
+    // Retry-After is added to every 503 on the way out (`startup::security_headers`).
+    ErrorPage::starting().into_response_with(StatusCode::SERVICE_UNAVAILABLE)
 }

@@ -51,10 +51,7 @@ async fn serve_waits_for_a_database_that_is_down_then_migrates_it_once_and_serve
         assert_eq!(page.status(), 503, "pages wait for the database too");
         assert!(page.headers().contains_key("retry-after"));
         assert!(
-            page.text()
-                .await
-                .unwrap()
-                .contains("Temporarily unavailable"),
+            page.text().await.unwrap().contains("Starting up"),
             "people see the error page"
         );
     }
