@@ -127,6 +127,10 @@ impl ErrorPage {
                 "Too many attempts",
                 "Please wait a moment before trying again.",
             ),
+            StatusCode::METHOD_NOT_ALLOWED => (
+                "Not available this way",
+                "This address does not take that kind of request. Go back and use the page's own links and buttons.",
+            ),
             StatusCode::PAYLOAD_TOO_LARGE => (
                 "Too large",
                 "What you sent is larger than Centric accepts here.",

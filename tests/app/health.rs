@@ -134,3 +134,16 @@ async fn every_pooled_connection_times_out_stuck_statements_and_plans_for_its_pa
         ("5s", "force_custom_plan")
     );
 }
+
+#[tokio::test]
+async fn a_wrong_method_gets_an_error_page_that_says_so() {
+    let app = spawn_app().await;
+    let response = app.post_form("/healthz", &[]).await;
+    assert_eq!(response.status(), 405);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("Not available this way"), "{body}");
+    assert!(
+        !body.contains("has been logged"),
+        "not reported as our failure"
+    );
+}
