@@ -37,9 +37,7 @@ impl Tools {
             ),
             (None, None) => bail!("no database to back up"),
         };
-        let mut url = url::Url::parse(&url).context("DATABASE_URL is not a valid URL")?;
-        let password = url.password().map(str::to_owned);
-        let _ = url.set_password(None);
+        let (url, password) = without_password(&url)?;
         Ok(Self {
             binaries,
             url,
@@ -148,8 +146,34 @@ pub async fn restore(
     Ok(())
 }
 
+/// The URL without its password, and the password as the server expects it (a URL holds
+/// it percent-encoded: `p%40ss` is `p@ss`).
+fn without_password(url: &str) -> anyhow::Result<(url::Url, Option<String>)> {
+    let mut url = url::Url::parse(url).context("DATABASE_URL is not a valid URL")?;
+    let password = url
+        .password()
+        .map(|encoded| percent_encoding::percent_decode_str(encoded).decode_utf8_lossy())
+        .map(|password| password.into_owned());
+    let _ = url.set_password(None);
+    Ok((url, password))
+}
+
 fn sibling(file: &Path, suffix: &str) -> PathBuf {
     let mut name = file.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".{suffix}"));
     file.with_file_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_password_leaves_the_url_decoded() {
+        let (url, password) =
+            super::without_password("postgres://centric:p%40ss%2Fw0rd@db.example.com/centric")
+                .unwrap();
+        assert_eq!(url.as_str(), "postgres://centric@db.example.com/centric");
+        assert_eq!(password.as_deref(), Some("p@ss/w0rd"));
+        let (_, none) = super::without_password("postgres://centric@localhost/centric").unwrap();
+        assert_eq!(none, None);
+    }
 }
